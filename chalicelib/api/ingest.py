@@ -1,0 +1,176 @@
+"""Ingest routes: the seed's five tracking endpoints and ``POST /batch``.
+
+Parse, rate limit, drop bots, call the pipeline, shape the response. Browsers
+post anonymously; ``user_id`` comes only from a valid bearer token.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from chalice import Blueprint, CORSConfig, Response
+
+from chalicelib.api.context import request_facts
+from chalicelib.api.responses import (
+    RateLimited,
+    ValidationFailed,
+    api_view,
+    parse_json_body,
+    success,
+)
+from chalicelib.config import get_settings
+from chalicelib.domain.clock import day_of
+from chalicelib.domain.events import RequestFacts
+from chalicelib.ingest import ingest
+from chalicelib.observability import logger, metrics
+from chalicelib.schemas import MAX_BATCH_BODY_BYTES, MAX_BATCH_EVENTS, MAX_SINGLE_BODY_BYTES, FieldError
+from chalicelib.store import counters, ratelimit
+
+bp = Blueprint(__name__)
+
+# sendBeacon posts strings as text/plain; both carry JSON.
+INGEST_CONTENT_TYPES = ["application/json", "text/plain"]
+CORS = CORSConfig(
+    allow_origin=get_settings().cors_origin,
+    allow_headers=["Authorization", "Content-Type", "X-Correlation-Id"],
+    expose_headers=["Retry-After", "X-Correlation-Id"],
+    max_age=600,
+)
+
+SINGLE_ROUTES = {
+    "activity": "Activity tracked successfully",
+    "event-interaction": "Event interaction tracked successfully",
+    "conversion": "Conversion tracked successfully",
+    "performance": "Performance metric tracked successfully",
+    "heatmap": "Heatmap data tracked successfully",
+}
+
+
+def _admit(facts: RequestFacts) -> None:
+    """One rate-limit hit per request (a batch counts once)."""
+    settings = get_settings()
+    decision = ratelimit.hit(
+        facts.ip_hash or "unknown",
+        facts.now.timestamp(),
+        settings.rate_limit_requests,
+        settings.rate_limit_window_seconds,
+    )
+    if not decision.allowed:
+        metrics.add_metric(name="RateLimited", unit=MetricUnit.Count, value=1)
+        raise RateLimited(
+            f"Too many tracking requests: at most {decision.limit} per {settings.rate_limit_window_seconds} s",
+            headers={"Retry-After": str(decision.retry_after)},
+        )
+
+
+def _drop_bot(facts: RequestFacts, events: int) -> Response:
+    settings = get_settings()
+    expires = int(facts.now.timestamp()) + settings.retention_days * 86400
+    counters.add_daily_counter("bots_dropped", day_of(facts.now), events, expires)
+    metrics.add_metric(name="BotEventsDropped", unit=MetricUnit.Count, value=events)
+    logger.info("dropped bot traffic", extra={"events": events, "browser": facts.agent.browser})
+    return success({"accepted": 0, "dropped": events, "reason": "bot"}, "Bot traffic is not tracked", status=202)
+
+
+def _record_metrics(accepted: int, rejected: int) -> None:
+    metrics.add_metric(name="EventsAccepted", unit=MetricUnit.Count, value=accepted)
+    if rejected:
+        metrics.add_metric(name="EventsRejected", unit=MetricUnit.Count, value=rejected)
+
+
+def _track_single(kind: str) -> Response:
+    request = bp.current_request
+    settings = get_settings()
+    facts = request_facts(request, settings)
+    _admit(facts)
+    payload = parse_json_body(request.raw_body, MAX_SINGLE_BODY_BYTES)
+    if facts.agent.is_bot and kind != "performance":
+        return _drop_bot(facts, 1)
+    outcome = ingest([(kind, payload)], facts, settings, in_batch=False)
+    result = outcome.results[0]
+    _record_metrics(outcome.accepted, outcome.rejected)
+    if not result.accepted:
+        raise ValidationFailed(result.errors)
+    return success({"trackingId": result.tracking_id, "timestamp": result.timestamp}, SINGLE_ROUTES[kind])
+
+
+def _batch_items(payload: Any) -> list[tuple[str | None, Any]]:
+    if not isinstance(payload, dict):
+        raise ValidationFailed([FieldError(field="body", message="must be a JSON object with an events array")])
+    unknown = [key for key in payload if key != "events"]
+    if unknown:
+        raise ValidationFailed([FieldError(field=key, message="unknown field") for key in unknown])
+    events = payload.get("events")
+    if not isinstance(events, list):
+        raise ValidationFailed([FieldError(field="events", message="must be an array")])
+    if not events:
+        raise ValidationFailed([FieldError(field="events", message="must contain at least one event")])
+    if len(events) > MAX_BATCH_EVENTS:
+        raise ValidationFailed([FieldError(field="events", message=f"must contain at most {MAX_BATCH_EVENTS} events")])
+    items: list[tuple[str | None, Any]] = []
+    for item in events:
+        if isinstance(item, dict):
+            body = dict(item)
+            kind = body.pop("type", None)
+            items.append((kind if isinstance(kind, str) else None, body))
+        else:
+            items.append((None, item))
+    return items
+
+
+@bp.route("/batch", methods=["POST"], cors=CORS, content_types=INGEST_CONTENT_TYPES)
+@api_view
+def track_batch() -> Response:
+    request = bp.current_request
+    settings = get_settings()
+    facts = request_facts(request, settings)
+    _admit(facts)
+    items = _batch_items(parse_json_body(request.raw_body, MAX_BATCH_BODY_BYTES))
+    if facts.agent.is_bot:
+        return _drop_bot(facts, len(items))
+    outcome = ingest(items, facts, settings, in_batch=True)
+    _record_metrics(outcome.accepted, outcome.rejected)
+    data = {
+        "accepted": outcome.accepted,
+        "rejected": outcome.rejected,
+        "results": [r.to_json() for r in outcome.results],
+    }
+    if outcome.accepted == 0:
+        errors = [e for r in outcome.results for e in r.errors]
+        fields = ", ".join(dict.fromkeys(e.field for e in errors))
+        error = ValidationFailed(errors, f"No event in the batch was accepted: {fields}")
+        error.details = data["results"]
+        raise error
+    message = "Batch tracked" if outcome.rejected == 0 else "Batch tracked with rejected items"
+    return success(data, message)
+
+
+@bp.route("/activity", methods=["POST"], cors=CORS, content_types=INGEST_CONTENT_TYPES)
+@api_view
+def track_activity() -> Response:
+    return _track_single("activity")
+
+
+@bp.route("/event-interaction", methods=["POST"], cors=CORS, content_types=INGEST_CONTENT_TYPES)
+@api_view
+def track_event_interaction() -> Response:
+    return _track_single("event-interaction")
+
+
+@bp.route("/conversion", methods=["POST"], cors=CORS, content_types=INGEST_CONTENT_TYPES)
+@api_view
+def track_conversion() -> Response:
+    return _track_single("conversion")
+
+
+@bp.route("/performance", methods=["POST"], cors=CORS, content_types=INGEST_CONTENT_TYPES)
+@api_view
+def track_performance() -> Response:
+    return _track_single("performance")
+
+
+@bp.route("/heatmap", methods=["POST"], cors=CORS, content_types=INGEST_CONTENT_TYPES)
+@api_view
+def track_heatmap() -> Response:
+    return _track_single("heatmap")

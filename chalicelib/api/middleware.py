@@ -1,0 +1,36 @@
+"""HTTP middleware: correlation id, structured access log, EMF flush per request."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+
+from chalice.app import Request, Response
+
+from chalicelib.observability import logger, metrics
+
+
+def observability(event: Request, get_response: Callable[[Request], Response]) -> Response:
+    headers = event.headers or {}
+    context = event.context or {}
+    correlation_id = headers.get("x-correlation-id") or context.get("requestId") or str(uuid.uuid4())
+    logger.set_correlation_id(correlation_id)
+    started = time.perf_counter()
+    try:
+        response = get_response(event)
+    finally:
+        elapsed_ms = round((time.perf_counter() - started) * 1000, 2)
+    response.headers["X-Correlation-Id"] = correlation_id
+    logger.info(
+        "request",
+        extra={
+            "method": event.method,
+            "path": context.get("resourcePath") or event.path,
+            "status": response.status_code,
+            "duration_ms": elapsed_ms,
+        },
+    )
+    metrics.add_dimension(name="stage", value=context.get("stage") or "local")
+    metrics.flush_metrics(raise_on_empty_metrics=False)
+    return response

@@ -1,0 +1,92 @@
+"""One typed settings object, read from the environment once per process.
+
+Everything that differs between stages (table names, endpoints, limits, secrets)
+comes from here, so handlers and models never read ``os.environ`` themselves.
+PynamoDB reads table names and hosts at import time, hence ``get_settings`` is
+resolved before the models module is imported.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from pydantic import BaseModel, Field
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+class Settings(BaseModel):
+    stage: str = "dev"
+    region: str = "us-east-1"
+    table_prefix: str = "bilten-dev-"
+    dynamodb_endpoint: str | None = None
+    s3_endpoint: str | None = None
+    sns_endpoint: str | None = None
+    export_bucket: str = "bilten-dev-exports"
+    alert_topic_arn: str | None = None
+
+    jwt_secret: str = Field(default="dev-only-secret-change-me", min_length=16)
+    jwt_algorithm: str = "HS256"
+    jwt_issuer: str = "bilten-analytics"
+    ip_hash_secret: str = Field(default="dev-only-ip-hash-key", min_length=16)
+
+    rate_limit_requests: int = Field(default=100, ge=1)
+    rate_limit_window_seconds: int = Field(default=900, ge=1)
+    shard_count: int = Field(default=4, ge=1, le=256)
+    session_timeout_seconds: int = Field(default=1800, ge=60)
+    retention_days: int = Field(default=365, ge=1)
+    max_event_age_days: int = Field(default=7, ge=1)
+    max_clock_skew_seconds: int = Field(default=600, ge=0)
+    storage_max_attempts: int = Field(default=6, ge=1)
+    storage_base_delay_seconds: float = Field(default=0.05, ge=0)
+    cors_origin: str = "*"
+    service_name: str = "bilten-analytics"
+    metrics_namespace: str = "BiltenAnalytics"
+
+    def table_name(self, name: str) -> str:
+        return f"{self.table_prefix}{name}"
+
+
+def settings_from_env() -> Settings:
+    stage = _env("STAGE", "dev") or "dev"
+    values: dict[str, object] = {
+        "stage": stage,
+        "region": _env("AWS_REGION", _env("AWS_DEFAULT_REGION", "us-east-1")),
+        "table_prefix": _env("TABLE_PREFIX", f"bilten-{stage}-"),
+        "dynamodb_endpoint": _env("DYNAMODB_ENDPOINT"),
+        "s3_endpoint": _env("S3_ENDPOINT", _env("DYNAMODB_ENDPOINT")),
+        "sns_endpoint": _env("SNS_ENDPOINT", _env("DYNAMODB_ENDPOINT")),
+        "export_bucket": _env("EXPORT_BUCKET", f"bilten-{stage}-exports"),
+        "alert_topic_arn": _env("ALERT_TOPIC_ARN"),
+        "jwt_secret": _env("JWT_SECRET", "dev-only-secret-change-me"),
+        "jwt_algorithm": _env("JWT_ALGORITHM", "HS256"),
+        "ip_hash_secret": _env("IP_HASH_SECRET", "dev-only-ip-hash-key"),
+        "cors_origin": _env("CORS_ORIGIN", "*"),
+        "service_name": _env("POWERTOOLS_SERVICE_NAME", "bilten-analytics"),
+        "metrics_namespace": _env("POWERTOOLS_METRICS_NAMESPACE", "BiltenAnalytics"),
+    }
+    numeric = {
+        "rate_limit_requests": "RATE_LIMIT_REQUESTS",
+        "rate_limit_window_seconds": "RATE_LIMIT_WINDOW_SECONDS",
+        "shard_count": "SHARD_COUNT",
+        "session_timeout_seconds": "SESSION_TIMEOUT_SECONDS",
+        "retention_days": "RETENTION_DAYS",
+        "max_event_age_days": "MAX_EVENT_AGE_DAYS",
+        "max_clock_skew_seconds": "MAX_CLOCK_SKEW_SECONDS",
+        "storage_max_attempts": "STORAGE_MAX_ATTEMPTS",
+        "storage_base_delay_seconds": "STORAGE_BASE_DELAY_SECONDS",
+    }
+    for field, env_name in numeric.items():
+        raw = _env(env_name)
+        if raw is not None:
+            values[field] = raw
+    return Settings.model_validate(values)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return settings_from_env()

@@ -1,0 +1,144 @@
+"""The ingest pipeline shared by the single-event routes and ``POST /batch``.
+
+validate every item → key and enrich (domain) → resolve message ids → write
+raw facts → fold sessions. Items fail alone; storage faults fail the request
+(503) after retries, and because keys are deterministic and sessions remember
+what they counted, the client's retry neither loses nor double counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from chalicelib.config import Settings
+from chalicelib.domain.clock import parse_iso
+from chalicelib.domain.events import IngestPolicy, RequestFacts, TrackedEvent, build_event
+from chalicelib.domain.sessions import SessionEvent
+from chalicelib.schemas import BODY_MODELS, FieldError, parse_body
+from chalicelib.store import events as event_store
+from chalicelib.store import sessions as session_store
+
+
+@dataclass
+class ItemResult:
+    index: int
+    accepted: bool
+    tracking_id: str | None = None
+    timestamp: str | None = None
+    duplicate: bool = False
+    errors: list[FieldError] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"index": self.index, "status": "accepted" if self.accepted else "rejected"}
+        if self.accepted:
+            out["trackingId"] = self.tracking_id
+            out["timestamp"] = self.timestamp
+            if self.duplicate:
+                out["duplicate"] = True
+        else:
+            out["errors"] = [e.model_dump() for e in self.errors]
+        return out
+
+
+@dataclass
+class IngestOutcome:
+    results: list[ItemResult]
+    stored: list[TrackedEvent]
+    write_calls: int = 0
+
+    @property
+    def accepted(self) -> int:
+        return sum(1 for r in self.results if r.accepted)
+
+    @property
+    def rejected(self) -> int:
+        return len(self.results) - self.accepted
+
+
+def policy_from(settings: Settings) -> IngestPolicy:
+    return IngestPolicy(
+        shard_count=settings.shard_count,
+        retention_days=settings.retention_days,
+        max_event_age=timedelta(days=settings.max_event_age_days),
+        max_clock_skew=timedelta(seconds=settings.max_clock_skew_seconds),
+    )
+
+
+def session_event(event: TrackedEvent) -> SessionEvent:
+    attrs = event.attributes
+    return SessionEvent(
+        message_id=event.message_id,
+        ts=parse_iso(event.ts),
+        kind=event.kind,
+        name=event.name,
+        page=attrs.get("page_path") or attrs.get("page_url"),
+        user_id=attrs.get("user_id"),
+        referrer=attrs.get("referrer"),
+        referrer_domain=attrs.get("referrer_domain"),
+        campaign_id=attrs.get("campaign_id"),
+        utm={k.removeprefix("utm_"): v for k, v in attrs.items() if k.startswith("utm_")},
+        browser=attrs.get("browser"),
+        os=attrs.get("os"),
+        device=attrs.get("device"),
+    )
+
+
+def validate_items(
+    items: list[tuple[str | None, Any]], request: RequestFacts, policy: IngestPolicy, in_batch: bool
+) -> tuple[list[ItemResult], list[tuple[ItemResult, TrackedEvent, bool]]]:
+    """Parse and key every item. Returns all results and the (result, event, needs_claim) to store."""
+    results: list[ItemResult] = []
+    to_store: list[tuple[ItemResult, TrackedEvent, bool]] = []
+    first_by_message: dict[str, ItemResult] = {}
+    for index, (kind, payload) in enumerate(items):
+        prefix = f"events[{index}]." if in_batch else ""
+        if kind not in BODY_MODELS:
+            allowed = ", ".join(BODY_MODELS)
+            message = "is required" if kind is None else f"must be one of {allowed}"
+            results.append(ItemResult(index, False, errors=[FieldError(field=f"{prefix}type", message=message)]))
+            continue
+        body, errors = parse_body(kind, payload, prefix)
+        event = None
+        if body is not None:
+            event, errors = build_event(kind, body, request, policy)
+            errors = [FieldError(field=f"{prefix}{e.field}", message=e.message) for e in errors]
+        if event is None or body is None:
+            results.append(ItemResult(index, False, errors=errors))
+            continue
+        earlier = first_by_message.get(event.message_id)
+        if earlier is not None and body.message_id is not None:
+            results.append(ItemResult(index, True, earlier.tracking_id, earlier.timestamp, duplicate=True))
+            continue
+        result = ItemResult(index, True, event.message_id, event.ts)
+        first_by_message[event.message_id] = result
+        results.append(result)
+        to_store.append((result, event, body.message_id is not None and body.timestamp is None))
+    return results, to_store
+
+
+def ingest(
+    items: list[tuple[str | None, Any]], request: RequestFacts, settings: Settings, in_batch: bool
+) -> IngestOutcome:
+    policy = policy_from(settings)
+    results, to_store = validate_items(items, request, policy, in_batch)
+    claimed = event_store.resolve_message_keys(
+        [event for _, event, needs_claim in to_store if needs_claim], ttl_days=settings.max_event_age_days + 1
+    )
+    for result, event, needs_claim in to_store:
+        if needs_claim:
+            stored = claimed[event.message_id]
+            event.pk, event.sk, event.ts = stored.pk, stored.sk, stored.ts
+            result.timestamp = event.ts
+    events = [event for _, event, _ in to_store]
+    calls = event_store.save_events(events)
+    by_session: dict[str, list[SessionEvent]] = {}
+    for event in events:
+        if event.session_id and event.kind != "performance":
+            by_session.setdefault(event.session_id, []).append(session_event(event))
+    if by_session:
+        session_store.upsert_sessions(
+            by_session, timedelta(seconds=settings.session_timeout_seconds), settings.retention_days
+        )
+    return IngestOutcome(results=results, stored=events, write_calls=calls)

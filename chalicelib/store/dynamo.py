@@ -1,0 +1,122 @@
+"""The DynamoDB client of the hot path, and the retry policy for storage faults.
+
+Throttling and unprocessed batch items are retried here with exponential
+backoff and full jitter (botocore's own retries are off for this client, so
+there is exactly one policy and tests can inject faults deterministically).
+When the fault persists, ``StorageUnavailable`` surfaces and the API answers
+503; because raw keys are deterministic, the client's retry cannot double count.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any, TypeVar
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from chalicelib.config import get_settings
+
+RETRYABLE_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "TransactionConflictException",
+    }
+)
+
+T = TypeVar("T")
+
+
+class StorageUnavailable(Exception):
+    """Storage stayed throttled or unavailable through every retry."""
+
+
+@lru_cache(maxsize=1)
+def client() -> Any:
+    settings = get_settings()
+    return boto3.client(
+        "dynamodb",
+        region_name=settings.region,
+        endpoint_url=settings.dynamodb_endpoint,
+        config=Config(retries={"max_attempts": 1, "mode": "standard"}, max_pool_connections=32),
+    )
+
+
+def reset_client() -> None:
+    """Forget the cached client (tests create it after moto starts)."""
+    client.cache_clear()
+
+
+def backoff_delay(attempt: int) -> float:
+    """Full jitter: uniform in [0, base · 2^attempt], capped at 2 s."""
+    settings = get_settings()
+    cap = min(2.0, settings.storage_base_delay_seconds * (2**attempt))
+    return random.uniform(0, cap)
+
+
+def is_retryable(exc: Exception) -> bool:
+    return isinstance(exc, ClientError) and exc.response.get("Error", {}).get("Code") in RETRYABLE_CODES
+
+
+def with_retry(call: Callable[[], T], what: str) -> T:
+    attempts = get_settings().storage_max_attempts
+    for attempt in range(attempts):
+        try:
+            return call()
+        except ClientError as exc:
+            if not is_retryable(exc):
+                raise
+            if attempt == attempts - 1:
+                raise StorageUnavailable(f"{what}: {exc.response['Error']['Code']}") from exc
+            time.sleep(backoff_delay(attempt))
+    raise StorageUnavailable(what)  # pragma: no cover - loop always returns or raises
+
+
+def batch_write(requests_by_table: dict[str, list[dict[str, Any]]]) -> int:
+    """BatchWriteItem in chunks of 25, retrying unprocessed items. Returns requests sent."""
+    pending = [(table, req) for table, reqs in requests_by_table.items() for req in reqs]
+    calls = 0
+    while pending:
+        chunk, pending = pending[:25], pending[25:]
+        unprocessed: dict[str, list[dict[str, Any]]] = {}
+        for table, req in chunk:
+            unprocessed.setdefault(table, []).append(req)
+        attempts = get_settings().storage_max_attempts
+        for attempt in range(attempts):
+            calls += 1
+            items = unprocessed
+            response = with_retry(lambda items=items: client().batch_write_item(RequestItems=items), "BatchWriteItem")
+            unprocessed = response.get("UnprocessedItems") or {}
+            if not unprocessed:
+                break
+            if attempt == attempts - 1:
+                raise StorageUnavailable("BatchWriteItem: unprocessed items after retries")
+            time.sleep(backoff_delay(attempt))
+    return calls
+
+
+def batch_get(table: str, keys: list[dict[str, Any]], consistent: bool = True) -> list[dict[str, Any]]:
+    """BatchGetItem in chunks of 100, retrying unprocessed keys."""
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(keys), 100):
+        request: dict[str, Any] = {table: {"Keys": keys[start : start + 100], "ConsistentRead": consistent}}
+        attempts = get_settings().storage_max_attempts
+        for attempt in range(attempts):
+            req = request
+            response = with_retry(lambda req=req: client().batch_get_item(RequestItems=req), "BatchGetItem")
+            found.extend(response.get("Responses", {}).get(table, []))
+            request = response.get("UnprocessedKeys") or {}
+            if not request:
+                break
+            if attempt == attempts - 1:
+                raise StorageUnavailable("BatchGetItem: unprocessed keys after retries")
+            time.sleep(backoff_delay(attempt))
+    return found
