@@ -2,7 +2,7 @@
 
 from chalice import Chalice
 
-from chalicelib.api import health, ingest
+from chalicelib.api import auth, health, ingest
 from chalicelib.api.middleware import observability
 from chalicelib.config import get_settings
 
@@ -10,6 +10,7 @@ API_PREFIX = "/api/v1/tracking"
 
 app = Chalice(app_name="bilten-analytics")
 app.register_middleware(observability, "http")
+app.register_blueprint(auth.bp)
 app.register_blueprint(health.bp, url_prefix=API_PREFIX)
 app.register_blueprint(ingest.bp, url_prefix=API_PREFIX)
 
