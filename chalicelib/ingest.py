@@ -17,6 +17,7 @@ from chalicelib.domain.clock import parse_iso
 from chalicelib.domain.events import IngestPolicy, RequestFacts, TrackedEvent, build_event
 from chalicelib.domain.sessions import SessionEvent
 from chalicelib.schemas import BODY_MODELS, FieldError, parse_body
+from chalicelib.store import catalog
 from chalicelib.store import events as event_store
 from chalicelib.store import sessions as session_store
 
@@ -133,6 +134,12 @@ def ingest(
             result.timestamp = event.ts
     events = [event for _, event, _ in to_store]
     calls = event_store.save_events(events)
+    names_by_day: dict[str, set[str]] = {}
+    for event in events:
+        names_by_day.setdefault(event.ts[:10], set()).add(f"{event.kind}/{event.name}")
+    if names_by_day:
+        latest = max(event.expires_at for event in events)
+        calls += catalog.note_names(names_by_day, latest)
     by_session: dict[str, list[SessionEvent]] = {}
     for event in events:
         if event.session_id and event.kind != "performance":

@@ -12,8 +12,11 @@ from chalicelib.store import dynamo
 
 @pytest.fixture
 def aws() -> Iterator[None]:
+    from chalicelib.store import catalog
+
     with mock_aws():
         dynamo.reset_client()
+        catalog.forget()
         from chalicelib.store.tables import create_tables
 
         create_tables()

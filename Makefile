@@ -1,0 +1,43 @@
+# Bilten Analytics. Quick start: `make dev`, `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+ROLE    ?= admin
+USER_ID ?= admin
+
+.PHONY: venv dev test test-fast test-e2e bench token lint clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## Local stack: moto server, tables, chalice local, stream pump, scheduler, demo data.
+dev: venv
+	$(BIN)/python -m local.stack
+
+## The whole suite: fast tests first, then the local stack end to end, then the browser.
+test: venv
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest tests/unit tests/integration -n 2
+	$(BIN)/python -m pytest tests/e2e
+
+test-fast: venv
+	$(BIN)/python -m pytest tests/unit tests/integration -n 2
+
+bench: venv
+	@for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+token: venv
+	@$(BIN)/python -m chalicelib.cli token --role $(ROLE) --user-id $(USER_ID)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) .dev test-artifacts
