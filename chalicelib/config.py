@@ -29,10 +29,10 @@ class Settings(BaseModel):
     export_bucket: str = "bilten-dev-exports"
     alert_topic_arn: str | None = None
 
-    jwt_secret: str = Field(default="dev-only-secret-change-me", min_length=16)
+    jwt_secret: str = Field(default="dev-only-jwt-secret-change-me-0123456789", min_length=16)
     jwt_algorithm: str = "HS256"
     jwt_issuer: str = "bilten-analytics"
-    ip_hash_secret: str = Field(default="dev-only-ip-hash-key", min_length=16)
+    ip_hash_secret: str = Field(default="dev-only-ip-hash-key-change-me-0123456789", min_length=16)
 
     rate_limit_requests: int = Field(default=100, ge=1)
     rate_limit_window_seconds: int = Field(default=900, ge=1)
@@ -62,9 +62,9 @@ def settings_from_env() -> Settings:
         "sns_endpoint": _env("SNS_ENDPOINT", _env("DYNAMODB_ENDPOINT")),
         "export_bucket": _env("EXPORT_BUCKET", f"bilten-{stage}-exports"),
         "alert_topic_arn": _env("ALERT_TOPIC_ARN"),
-        "jwt_secret": _env("JWT_SECRET", "dev-only-secret-change-me"),
+        "jwt_secret": _env("JWT_SECRET", "dev-only-jwt-secret-change-me-0123456789"),
         "jwt_algorithm": _env("JWT_ALGORITHM", "HS256"),
-        "ip_hash_secret": _env("IP_HASH_SECRET", "dev-only-ip-hash-key"),
+        "ip_hash_secret": _env("IP_HASH_SECRET", "dev-only-ip-hash-key-change-me-0123456789"),
         "cors_origin": _env("CORS_ORIGIN", "*"),
         "service_name": _env("POWERTOOLS_SERVICE_NAME", "bilten-analytics"),
         "metrics_namespace": _env("POWERTOOLS_METRICS_NAMESPACE", "BiltenAnalytics"),
