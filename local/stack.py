@@ -202,6 +202,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--moto-port", type=int, default=int(os.environ.get("MOTO_PORT", DEFAULT_MOTO_PORT)))
     parser.add_argument("--api-port", type=int, default=int(os.environ.get("API_PORT", DEFAULT_API_PORT)))
     parser.add_argument("--no-demo", action="store_true", help="skip loading the demo data set")
+    parser.add_argument("--demo-days", type=int, default=30)
+    parser.add_argument("--demo-visits-per-day", type=int, default=60)
     parser.add_argument("--exit-when-ready", action="store_true", help="stop everything once ready (smoke test)")
     args = parser.parse_args(argv)
 
