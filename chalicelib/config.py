@@ -28,6 +28,10 @@ class Settings(BaseModel):
     sns_endpoint: str | None = None
     export_bucket: str = "bilten-dev-exports"
     alert_topic_arn: str | None = None
+    # The events table's stream, which feeds the roll-ups (set per stage at deploy time).
+    events_stream_arn: str = "arn:aws:dynamodb:us-east-1:000000000000:table/bilten-dev-events/stream/latest"
+    export_inline_rows: int = Field(default=1000, ge=1)
+    export_url_ttl_seconds: int = Field(default=3600, ge=60)
 
     jwt_secret: str = Field(default="dev-only-jwt-secret-change-me-0123456789", min_length=16)
     jwt_algorithm: str = "HS256"
@@ -62,6 +66,9 @@ def settings_from_env() -> Settings:
         "sns_endpoint": _env("SNS_ENDPOINT", _env("DYNAMODB_ENDPOINT")),
         "export_bucket": _env("EXPORT_BUCKET", f"bilten-{stage}-exports"),
         "alert_topic_arn": _env("ALERT_TOPIC_ARN"),
+        "events_stream_arn": _env(
+            "EVENTS_STREAM_ARN", f"arn:aws:dynamodb:us-east-1:000000000000:table/bilten-{stage}-events/stream/latest"
+        ),
         "jwt_secret": _env("JWT_SECRET", "dev-only-jwt-secret-change-me-0123456789"),
         "jwt_algorithm": _env("JWT_ALGORITHM", "HS256"),
         "ip_hash_secret": _env("IP_HASH_SECRET", "dev-only-ip-hash-key-change-me-0123456789"),
@@ -79,6 +86,8 @@ def settings_from_env() -> Settings:
         "max_clock_skew_seconds": "MAX_CLOCK_SKEW_SECONDS",
         "storage_max_attempts": "STORAGE_MAX_ATTEMPTS",
         "storage_base_delay_seconds": "STORAGE_BASE_DELAY_SECONDS",
+        "export_inline_rows": "EXPORT_INLINE_ROWS",
+        "export_url_ttl_seconds": "EXPORT_URL_TTL_SECONDS",
     }
     for field, env_name in numeric.items():
         raw = _env(env_name)

@@ -1,0 +1,291 @@
+"""Roll-up maths: buckets, keys, and the in-memory aggregation of a stream batch.
+
+Write cost drives the layout. A stream batch is folded in memory first, then
+written as one update per roll-up item touched, and low-cardinality families are
+*packed*: one item per (granularity, bucket) holds the counters of every name
+(``a:page_view``, ``c:purchase`` …), so a batch of a thousand events touches a
+few dozen items instead of thousands. High-cardinality dimensions (Bilten event
+ids, pages) are packed into a fixed number of hash *slots* per bucket, which
+bounds both the item count and the item size (DynamoDB bills updates by the
+larger of the old and new item size).
+
+Families (``pk = <family>#<granularity>#<dimension>``, ``sk = <bucket start>``):
+
+=============  ===================  =========================================================
+family         granularities        attributes
+=============  ===================  =========================================================
+counts         minute, hour, day    ``a:<event type>``, ``i:<interaction>``, ``c:<conversion>``,
+                                    ``v:<conversion>`` (value); dimension ``all``
+perf           minute, hour, day    ``n:<endpoint>``, ``err:<endpoint>``, ``ms:<endpoint>``
+perfq          minute, hour, day    KLL sketch of one endpoint's latency (dimension = endpoint)
+event          hour, day            ``n:<event id>:<interaction|conversion>``, ``v:<event id>``;
+                                    dimension = slot of the event id
+page           hour, day            ``pv:<path>`` page views, ``n:<path>`` activity; slotted
+campaign       hour, day            ``pv:``/``n:``/``c:``/``v:<campaign>``; dimension ``all``
+campaignq      day                  HLL of a campaign's sessions (dimension = campaign id)
+sessions       minute, hour, day    HLL of session ids; dimension ``all``
+users          hour, day            HLL of user ids; dimension ``all``
+=============  ===================  =========================================================
+
+Minute items expire after 48 hours (``expires_at``); hour and day items live as
+long as raw data (the retention setting).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from chalicelib.domain.events import key_name
+
+GRANULARITY_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+MINUTE_RETENTION = timedelta(hours=48)
+EVENT_SLOTS = 16
+PAGE_SLOTS = 8
+
+FAMILY_GRANULARITIES: dict[str, tuple[str, ...]] = {
+    "counts": ("minute", "hour", "day"),
+    "perf": ("minute", "hour", "day"),
+    "perfq": ("minute", "hour", "day"),
+    "event": ("hour", "day"),
+    "page": ("hour", "day"),
+    "campaign": ("hour", "day"),
+    "campaignq": ("day",),
+    "sessions": ("minute", "hour", "day"),
+    "users": ("hour", "day"),
+}
+SKETCH_FAMILIES = {"perfq": "kll", "campaignq": "hll", "sessions": "hll", "users": "hll"}
+
+
+def bucket_start(moment: datetime, granularity: str) -> datetime:
+    seconds = GRANULARITY_SECONDS[granularity]
+    epoch = int(moment.astimezone(UTC).timestamp())
+    return datetime.fromtimestamp(epoch - epoch % seconds, tz=UTC)
+
+
+def bucket_sk(moment: datetime, granularity: str) -> str:
+    """Sort key of the bucket holding ``moment``: ISO seconds with ``Z`` (sorts as time)."""
+    return bucket_start(moment, granularity).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def rollup_pk(family: str, granularity: str, dimension: str = "all") -> str:
+    return f"{family}#{granularity}#{key_name(dimension)}"
+
+
+def slot_of(value: str, slots: int) -> str:
+    digest = hashlib.blake2b(value.encode(), digest_size=2).digest()
+    return f"s{int.from_bytes(digest, 'big') % slots}"
+
+
+def buckets_between(start: datetime, end: datetime, granularity: str) -> list[str]:
+    """Every bucket sort key from the one holding ``start`` to the one holding ``end``."""
+    step = timedelta(seconds=GRANULARITY_SECONDS[granularity])
+    current, last = bucket_start(start, granularity), bucket_start(end, granularity)
+    out = []
+    while current <= last:
+        out.append(current.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        current += step
+    return out
+
+
+def is_error(status_code: int | None, error_message: str | None) -> bool:
+    """An API call failed when the server answered 5xx or the client reported an error message."""
+    return bool(error_message) or (status_code is not None and status_code >= 500)
+
+
+@dataclass(frozen=True)
+class RollupFact:
+    """The slice of a stored raw event that roll-ups count (decoded from a stream INSERT)."""
+
+    kind: str
+    name: str
+    ts: datetime
+    session_id: str | None = None
+    user_id: str | None = None
+    event_id: str | None = None
+    value: float = 0.0
+    campaign_id: str | None = None
+    page_path: str | None = None
+    response_time: float | None = None
+    status_code: int | None = None
+    error_message: str | None = None
+
+
+@dataclass
+class ItemDelta:
+    """What one batch adds to one roll-up item."""
+
+    counters: dict[str, float] = field(default_factory=dict)
+    sketch: str | None = None  # "hll" | "kll"
+    hll_values: set[str] = field(default_factory=set)
+    kll_values: list[float] = field(default_factory=list)
+    expires_at: int = 0
+
+    def add(self, attribute: str, amount: float = 1) -> None:
+        self.counters[attribute] = self.counters.get(attribute, 0) + amount
+
+
+RollupKey = tuple[str, str]
+
+
+def _expiry(bucket: datetime, granularity: str, retention_days: int) -> int:
+    if granularity == "minute":
+        return int((bucket + MINUTE_RETENTION).timestamp())
+    return int((bucket + timedelta(days=retention_days)).timestamp())
+
+
+def item_keys(fact: RollupFact, campaign: str | None, now: datetime | None = None) -> list[tuple[str, str, str]]:
+    """(family, granularity, dimension) of every roll-up item this fact touches."""
+    keys: list[tuple[str, str, str]] = []
+
+    def add(family: str, dimension: str = "all") -> None:
+        for granularity in FAMILY_GRANULARITIES[family]:
+            keys.append((family, granularity, dimension))
+
+    if fact.kind in ("activity", "interaction", "conversion"):
+        add("counts")
+    if fact.kind == "performance":
+        add("perf")
+        if fact.response_time is not None:
+            add("perfq", fact.name)
+    if fact.event_id and fact.kind in ("interaction", "conversion"):
+        add("event", slot_of(fact.event_id, EVENT_SLOTS))
+    if fact.kind == "activity" and fact.page_path:
+        add("page", slot_of(fact.page_path, PAGE_SLOTS))
+    if campaign and fact.kind in ("activity", "interaction", "conversion"):
+        add("campaign")
+        if fact.session_id:
+            add("campaignq", campaign)
+    if fact.session_id and fact.kind != "performance":
+        add("sessions")
+    if fact.user_id and fact.kind != "performance":
+        add("users")
+    if now is not None:
+        cutoff = now - MINUTE_RETENTION
+        if fact.ts < cutoff:
+            keys = [k for k in keys if k[1] != "minute"]
+    return keys
+
+
+def _contribute(delta: ItemDelta, family: str, fact: RollupFact, campaign: str | None) -> None:
+    if family == "counts":
+        prefix = {"activity": "a", "interaction": "i", "conversion": "c"}[fact.kind]
+        delta.add(f"{prefix}:{fact.name}")
+        if fact.kind == "conversion":
+            delta.add(f"v:{fact.name}", fact.value)
+    elif family == "perf":
+        delta.add(f"n:{fact.name}")
+        if is_error(fact.status_code, fact.error_message):
+            delta.add(f"err:{fact.name}")
+        if fact.response_time is not None:
+            delta.add(f"ms:{fact.name}", fact.response_time)
+    elif family == "perfq":
+        delta.sketch = "kll"
+        delta.kll_values.append(float(fact.response_time or 0))
+    elif family == "event":
+        assert fact.event_id is not None
+        what = fact.name if fact.kind == "interaction" else "conversion"
+        delta.add(f"n:{fact.event_id}:{what}")
+        if fact.kind == "conversion":
+            delta.add(f"v:{fact.event_id}", fact.value)
+    elif family == "page":
+        assert fact.page_path is not None
+        delta.add(f"n:{fact.page_path}")
+        if fact.name == "page_view":
+            delta.add(f"pv:{fact.page_path}")
+    elif family == "campaign":
+        assert campaign is not None
+        delta.add(f"n:{campaign}")
+        if fact.kind == "activity" and fact.name == "page_view":
+            delta.add(f"pv:{campaign}")
+        if fact.kind == "conversion":
+            delta.add(f"c:{campaign}")
+            delta.add(f"v:{campaign}", fact.value)
+    elif family == "campaignq" or family == "sessions":
+        delta.sketch = "hll"
+        delta.hll_values.add(str(fact.session_id))
+    elif family == "users":
+        delta.sketch = "hll"
+        delta.hll_values.add(str(fact.user_id))
+
+
+def attributed_campaign(fact: RollupFact, first_touch: dict[str, str]) -> str | None:
+    """First-touch attribution: the session's first campaign, else the event's own campaign."""
+    if fact.session_id and fact.session_id in first_touch:
+        return first_touch[fact.session_id]
+    return fact.campaign_id
+
+
+def aggregate(
+    facts: Iterable[RollupFact],
+    retention_days: int,
+    first_touch: dict[str, str] | None = None,
+    now: datetime | None = None,
+) -> dict[RollupKey, ItemDelta]:
+    """Fold facts into one delta per roll-up item ``(pk, sk)``."""
+    first_touch = first_touch or {}
+    deltas: dict[RollupKey, ItemDelta] = {}
+    for fact in facts:
+        campaign = attributed_campaign(fact, first_touch)
+        for family, granularity, dimension in item_keys(fact, campaign, now):
+            bucket = bucket_start(fact.ts, granularity)
+            key = (rollup_pk(family, granularity, dimension), bucket.strftime("%Y-%m-%dT%H:%M:%SZ"))
+            delta = deltas.get(key)
+            if delta is None:
+                delta = deltas[key] = ItemDelta(expires_at=_expiry(bucket, granularity, retention_days))
+            _contribute(delta, family, fact, campaign)
+    return deltas
+
+
+def touched_keys(fact: RollupFact, first_touch: dict[str, str], now: datetime | None = None) -> set[RollupKey]:
+    campaign = attributed_campaign(fact, first_touch)
+    return {
+        (rollup_pk(family, granularity, dimension), bucket_sk(fact.ts, granularity))
+        for family, granularity, dimension in item_keys(fact, campaign, now)
+    }
+
+
+def first_chunk_end(
+    facts: list[RollupFact | None],
+    max_items: int,
+    first_touch: dict[str, str] | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Exclusive end of the greedy maximal prefix touching at most ``max_items`` roll-up items.
+
+    Deterministic given the first fact, so a chunk re-formed after a redelivery that
+    starts at the same record is the same chunk (or a longer one when the original
+    ended with its batch, which the chunk marker's last sequence number covers).
+    ``None`` stands for a record that counts nothing (MODIFY/REMOVE) and touches no item.
+    """
+    first_touch = first_touch or {}
+    current: set[RollupKey] = set()
+    for index, fact in enumerate(facts):
+        if fact is None:
+            continue
+        keys = touched_keys(fact, first_touch, now)
+        if current and len(current | keys) > max_items:
+            return index
+        current |= keys
+    return len(facts)
+
+
+def chunk_ends(
+    facts: list[RollupFact | None],
+    max_items: int,
+    first_touch: dict[str, str] | None = None,
+    now: datetime | None = None,
+) -> list[int]:
+    """Every chunk end when cutting from the first fact (what a clean run of the batch does)."""
+    ends, start = [], 0
+    while start < len(facts):
+        start += first_chunk_end(facts[start:], max_items, first_touch, now)
+        ends.append(start)
+    return ends
+
+
+def counters_with_prefix(item: dict[str, float], prefix: str) -> dict[str, float]:
+    """``{"a:page_view": 3, "c:purchase": 1}`` with prefix ``a:`` → ``{"page_view": 3}``."""
+    return {name[len(prefix) :]: value for name, value in item.items() if name.startswith(prefix)}

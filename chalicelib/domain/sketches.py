@@ -1,0 +1,59 @@
+"""Mergeable sketches (Apache DataSketches) stored as roll-up blobs.
+
+Distinct sessions/users are HLL sketches: a bucket's sketch is merged with the
+batch's values on write, and any range of buckets is merged on read, so
+"distinct sessions in the last 5 minutes" or "this week" never double counts a
+session that spans buckets. Latency is a KLL sketch per endpoint and bucket,
+merged on read for p50/p95/p99. Serialised sizes stay small while counts are
+low (HLL list mode, KLL exact mode), which keeps minute items at one write unit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import datasketches as ds
+
+HLL_LG_K = 12  # ≈ 1.6 % relative error; ≈ 2.1 KB at most (HLL_4)
+KLL_K = 200  # ≈ 1.3 % rank error
+
+
+def hll_merge(blobs: Iterable[bytes | None], values: Iterable[str] = ()) -> ds.hll_sketch:
+    union = ds.hll_union(HLL_LG_K)
+    for blob in blobs:
+        if blob:
+            union.update(ds.hll_sketch.deserialize(bytes(blob)))
+    extra = ds.hll_sketch(HLL_LG_K, ds.tgt_hll_type.HLL_4)
+    for value in values:
+        extra.update(value)
+    union.update(extra)
+    return union.get_result(ds.tgt_hll_type.HLL_4)
+
+
+def hll_blob(sketch: ds.hll_sketch) -> bytes:
+    return bytes(sketch.serialize_compact())
+
+
+def distinct_count(blobs: Iterable[bytes | None]) -> int:
+    return round(hll_merge(blobs).get_estimate())
+
+
+def kll_merge(blobs: Iterable[bytes | None], values: Iterable[float] = ()) -> ds.kll_floats_sketch:
+    sketch = ds.kll_floats_sketch(KLL_K)
+    for blob in blobs:
+        if blob:
+            sketch.merge(ds.kll_floats_sketch.deserialize(bytes(blob)))
+    for value in values:
+        sketch.update(float(value))
+    return sketch
+
+
+def kll_blob(sketch: ds.kll_floats_sketch) -> bytes:
+    return bytes(sketch.serialize())
+
+
+def quantiles(blobs: Iterable[bytes | None], ranks: tuple[float, ...] = (0.5, 0.95, 0.99)) -> dict[float, float | None]:
+    sketch = kll_merge(blobs)
+    if sketch.is_empty():
+        return {rank: None for rank in ranks}
+    return {rank: float(sketch.get_quantile(rank)) for rank in ranks}

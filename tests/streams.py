@@ -1,0 +1,34 @@
+"""Drain moto's in-process DynamoDB stream of the events table into the roll-up handler."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+
+from chalicelib.jobs.stream import handle_stream_batch
+from chalicelib.store.models import RawEvent
+from local.stream_pump import StreamReader
+
+
+class StreamDrainer:
+    """Keeps shard positions, so each ``drain`` delivers only records added since the last one.
+
+    ``batches`` keeps every Lambda-shaped event delivered, so a test can redeliver one.
+    """
+
+    def __init__(self, batch_size: int = 1000) -> None:
+        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+        streams = boto3.client("dynamodbstreams", region_name="us-east-1")
+        self.reader = StreamReader(dynamodb, streams, RawEvent.Meta.table_name, batch_size)
+        self.batches: list[dict[str, Any]] = []
+        self.responses: list[dict[str, Any]] = []
+
+    def _handle(self, event: dict[str, Any]) -> dict[str, Any]:
+        self.batches.append(event)
+        response = handle_stream_batch(event)
+        self.responses.append(response)
+        return response
+
+    def drain(self) -> int:
+        return self.reader.drain(self._handle)
