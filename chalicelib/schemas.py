@@ -144,6 +144,12 @@ class ConversionBody(_Body):
     page_url: AbsoluteUrl | None = Field(default=None, alias="pageUrl")
     conversion_data: JsonData | None = Field(default=None, alias="conversionData")
 
+    @field_validator("conversion_value")
+    @classmethod
+    def _money_precision(cls, value: float) -> float:
+        """Micro-units are plenty for money, and DynamoDB rejects magnitudes below 1e-130 (a 500 otherwise)."""
+        return round(value, 6)
+
 
 class PerformanceBody(_Body):
     endpoint: Annotated[str, StringConstraints(min_length=1, max_length=512, pattern=r"^\S+$")]
