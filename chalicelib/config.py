@@ -48,6 +48,14 @@ class Settings(BaseModel):
     storage_max_attempts: int = Field(default=6, ge=1)
     storage_base_delay_seconds: float = Field(default=0.05, ge=0)
     cors_origin: str = "*"
+    # Jobs and monitors (issue: experiments, jobs, privacy).
+    engagement_settle_seconds: int = Field(default=300, ge=0)
+    engagement_backfill_days: int = Field(default=7, ge=1)
+    purge_lookback_days: int = Field(default=30, ge=1)
+    latency_threshold_ms: float = Field(default=1000, gt=0)
+    latency_min_samples: int = Field(default=5, ge=1)
+    quality_drop_percent: float = Field(default=50, gt=0, le=100)
+    quality_min_baseline: int = Field(default=50, ge=1)
     service_name: str = "bilten-analytics"
     metrics_namespace: str = "BiltenAnalytics"
 
@@ -86,6 +94,13 @@ def settings_from_env() -> Settings:
         "max_clock_skew_seconds": "MAX_CLOCK_SKEW_SECONDS",
         "storage_max_attempts": "STORAGE_MAX_ATTEMPTS",
         "storage_base_delay_seconds": "STORAGE_BASE_DELAY_SECONDS",
+        "engagement_settle_seconds": "ENGAGEMENT_SETTLE_SECONDS",
+        "engagement_backfill_days": "ENGAGEMENT_BACKFILL_DAYS",
+        "purge_lookback_days": "PURGE_LOOKBACK_DAYS",
+        "latency_threshold_ms": "LATENCY_THRESHOLD_MS",
+        "latency_min_samples": "LATENCY_MIN_SAMPLES",
+        "quality_drop_percent": "QUALITY_DROP_PERCENT",
+        "quality_min_baseline": "QUALITY_MIN_BASELINE",
         "export_inline_rows": "EXPORT_INLINE_ROWS",
         "export_url_ttl_seconds": "EXPORT_URL_TTL_SECONDS",
     }

@@ -208,12 +208,26 @@ class Campaign(Model):
     created_at = UnicodeAttribute(null=True)
 
 
+class ExperimentsListing(GlobalSecondaryIndex["Experiment"]):
+    """Every experiment under one constant key: listing them (admin, A/B job) is a Query, not a Scan.
+    Experiments are few (created by hand), so one partition holds them comfortably."""
+
+    class Meta(_IndexMeta):
+        index_name = "listing"
+        projection = AllProjection()
+
+    listing = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
 class Experiment(Model):
     """The seed's ab_testing row, generalised to n variants (``results`` holds them all)."""
 
     Meta = _meta("experiments")
 
     experiment_id = UnicodeAttribute(hash_key=True)
+    listing = UnicodeAttribute(default="experiment")
+    created_at = UnicodeAttribute(default="")
     test_name = UnicodeAttribute()
     test_type = UnicodeAttribute(default="feature")
     variants = JSONAttribute()
@@ -236,6 +250,8 @@ class Experiment(Model):
     start_date = UnicodeAttribute(null=True)
     end_date = UnicodeAttribute(null=True)
     updated_at = UnicodeAttribute(null=True)
+
+    by_listing = ExperimentsListing()
 
 
 class AssignmentsByUser(GlobalSecondaryIndex["ExperimentAssignment"]):
@@ -277,6 +293,8 @@ class UserEngagement(Model):
     avg_session_duration = NumberAttribute(default=0)
     last_activity = UnicodeAttribute(null=True)
     first_activity = UnicodeAttribute(null=True)
+    # Last engagement-job window folded in: a window re-applied after an interruption changes nothing.
+    applied_window = UnicodeAttribute(null=True)
 
 
 class EventEngagement(Model):
@@ -295,6 +313,8 @@ class EventEngagement(Model):
     engagement_rate = NumberAttribute(default=0)
     last_interaction = UnicodeAttribute(null=True)
     first_interaction = UnicodeAttribute(null=True)
+    # Last engagement-job window folded in: a window re-applied after an interruption changes nothing.
+    applied_window = UnicodeAttribute(null=True)
 
 
 class Rollup(Model):
