@@ -3,7 +3,7 @@
 from chalice import Chalice
 from chalice.app import DynamoDBEvent
 
-from chalicelib.api import auth, health, ingest
+from chalicelib.api import analytics, auth, health, ingest
 from chalicelib.api.middleware import observability
 from chalicelib.config import get_settings
 
@@ -14,6 +14,7 @@ app.register_middleware(observability, "http")
 app.register_blueprint(auth.bp)
 app.register_blueprint(health.bp, url_prefix=API_PREFIX)
 app.register_blueprint(ingest.bp, url_prefix=API_PREFIX)
+app.register_blueprint(analytics.bp, url_prefix=API_PREFIX)
 
 
 @app.on_dynamodb_record(

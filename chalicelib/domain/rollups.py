@@ -289,3 +289,134 @@ def chunk_ends(
 def counters_with_prefix(item: dict[str, float], prefix: str) -> dict[str, float]:
     """``{"a:page_view": 3, "c:purchase": 1}`` with prefix ``a:`` → ``{"page_view": 3}``."""
     return {name[len(prefix) :]: value for name, value in item.items() if name.startswith(prefix)}
+
+
+# ---- real-time reads ---------------------------------------------------------------------------
+
+TIME_RANGES: dict[str, tuple[timedelta, str]] = {
+    "1h": (timedelta(hours=1), "minute"),
+    "6h": (timedelta(hours=6), "hour"),
+    "24h": (timedelta(hours=24), "hour"),
+    "7d": (timedelta(days=7), "day"),
+    "30d": (timedelta(days=30), "day"),
+}
+ACTIVE_WINDOW = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class RangePlan:
+    """Which buckets a time range reads: cost follows the bucket count, never the event count."""
+
+    time_range: str
+    granularity: str
+    start: datetime
+    end: datetime
+    first_sk: str
+    last_sk: str
+
+
+def plan_range(time_range: str, now: datetime, granularity: str | None = None) -> RangePlan:
+    span, default_granularity = TIME_RANGES[time_range]
+    granularity = granularity or default_granularity
+    start = now - span
+    return RangePlan(time_range, granularity, start, now, bucket_sk(start, granularity), bucket_sk(now, granularity))
+
+
+def activity_series(items: list[dict], event_types: set[str] | None) -> list[dict]:
+    """Packed ``counts`` items → the seed's ``realTimeActivity`` rows (one per type and bucket)."""
+    rows = []
+    for item in sorted(items, key=lambda i: i["sk"]):
+        for event_type, count in sorted(counters_with_prefix(item, "a:").items()):
+            if event_types is None or event_type in event_types:
+                rows.append({"event_type": event_type, "count": int(count), "time_bucket": item["sk"]})
+    return rows
+
+
+def conversion_series(items: list[dict], types: set[str] | None) -> list[dict]:
+    rows = []
+    for item in sorted(items, key=lambda i: i["sk"]):
+        values = counters_with_prefix(item, "v:")
+        for conversion_type, count in sorted(counters_with_prefix(item, "c:").items()):
+            if types is None or conversion_type in types:
+                rows.append(
+                    {
+                        "conversion_type": conversion_type,
+                        "count": int(count),
+                        "total_value": round(float(values.get(conversion_type, 0)), 2),
+                        "time_bucket": item["sk"],
+                    }
+                )
+    return rows
+
+
+def event_items_as_counts(items: list[dict], event_id: str) -> list[dict]:
+    """Slot items of the ``event`` family → ``counts``-shaped items for one Bilten event id."""
+    out = []
+    prefix = f"n:{event_id}:"
+    for item in items:
+        converted: dict = {"sk": item["sk"]}
+        for name, value in item.items():
+            if name.startswith(prefix):
+                what = name[len(prefix) :]
+                if what == "conversion":
+                    converted["c:conversion"] = value
+                else:
+                    converted[f"a:{what}"] = value
+        if f"v:{event_id}" in item:
+            converted["v:conversion"] = item[f"v:{event_id}"]
+        if len(converted) > 1:
+            out.append(converted)
+    return out
+
+
+def performance_rows(items: list[dict], p95_by_endpoint: dict[str, float | None]) -> list[dict]:
+    """Packed ``perf`` items over a range → the seed's ``performanceMetrics`` rows (+ p95)."""
+    totals: dict[str, dict[str, float]] = {}
+    for item in items:
+        for endpoint, count in counters_with_prefix(item, "n:").items():
+            entry = totals.setdefault(endpoint, {"n": 0, "err": 0, "ms": 0})
+            entry["n"] += count
+            entry["err"] += item.get(f"err:{endpoint}", 0)
+            entry["ms"] += item.get(f"ms:{endpoint}", 0)
+    rows = []
+    for endpoint, entry in sorted(totals.items(), key=lambda kv: (-kv[1]["n"], kv[0])):
+        p95 = p95_by_endpoint.get(endpoint)
+        rows.append(
+            {
+                "endpoint": endpoint,
+                "avg_response_time": round(entry["ms"] / entry["n"]) if entry["n"] else 0,
+                "request_count": int(entry["n"]),
+                "error_count": int(entry["err"]),
+                "p95_response_time": round(p95) if p95 is not None else None,
+            }
+        )
+    return rows
+
+
+def endpoints_in(items: list[dict]) -> list[str]:
+    return sorted({endpoint for item in items for endpoint in counters_with_prefix(item, "n:")})
+
+
+def deltas_as_items(deltas: dict[RollupKey, ItemDelta], pk: str) -> list[dict]:
+    """In-memory aggregation (e.g. of one user's raw events) shaped like stored roll-up items."""
+    return [{"sk": sk, **delta.counters} for (key_pk, sk), delta in deltas.items() if key_pk == pk]
+
+
+def fact_from_event(event: dict) -> RollupFact:
+    """A decoded raw item (store.queries.decode_event) as a roll-up fact."""
+    from chalicelib.domain.clock import parse_iso
+
+    return RollupFact(
+        kind=event["kind"],
+        name=event["name"],
+        ts=parse_iso(event["ts"]),
+        session_id=event.get("session_id"),
+        user_id=event.get("user_id"),
+        event_id=event.get("event_id"),
+        value=float(event.get("value") or 0),
+        campaign_id=event.get("campaign_id") or event.get("utm_campaign"),
+        page_path=event.get("page_path"),
+        response_time=event.get("response_time"),
+        status_code=event.get("status_code"),
+        error_message=event.get("error_message"),
+    )

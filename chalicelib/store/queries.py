@@ -9,6 +9,7 @@ follows the range asked for, not the size of the table.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -44,8 +45,15 @@ def metered() -> Iterator[ReadMeter]:
         result.queries = meter.queries - before_queries
 
 
+def is_live(item: dict[str, Any], now_epoch: float) -> bool:
+    """TTL deletes expired items days late; readers act as if they were already gone."""
+    raw = item.get("expires_at")
+    return not (raw and "N" in raw and float(raw["N"]) <= now_epoch)
+
+
 def query_all(what: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
-    """Paginated Query; yields raw DynamoDB items."""
+    """Paginated Query; yields raw DynamoDB items that have not expired."""
+    now_epoch = time.time()
     start_key = None
     while True:
         params = dict(kwargs)
@@ -54,7 +62,7 @@ def query_all(what: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
         response = dynamo.with_retry(lambda params=params: dynamo.client().query(**params), what)
         meter.items += response.get("ScannedCount", response.get("Count", 0))
         meter.queries += 1
-        yield from response.get("Items", [])
+        yield from (item for item in response.get("Items", []) if is_live(item, now_epoch))
         start_key = response.get("LastEvaluatedKey")
         if not start_key:
             return
