@@ -13,8 +13,12 @@ from datetime import datetime, timedelta
 from chalicelib.config import get_settings
 from chalicelib.domain import rollups as rd
 from chalicelib.domain import sketches
-from chalicelib.domain.clock import iso
-from chalicelib.store import queries
+from chalicelib.domain.clock import iso, parse_iso
+from chalicelib.domain.events import partition_keys
+from chalicelib.domain.funnel import FunnelEvent, FunnelStep, funnel_counts, unit_of
+from chalicelib.domain.journey import JourneyEvent
+from chalicelib.domain.journey import analyse as analyse_journey
+from chalicelib.store import catalog, queries
 from chalicelib.store import rollups as rollup_store
 
 
@@ -87,3 +91,108 @@ def real_time(
         "performanceMetrics": rd.performance_rows(perf, p95),
         "lastUpdated": iso(now)[:19] + "Z",
     }
+
+
+# ---- user journey ------------------------------------------------------------------------------
+
+MAX_JOURNEY_ROWS = 1000
+
+
+def _activity_row(event: dict) -> dict:
+    return {
+        "id": event["message_id"],
+        "event_type": event["name"],
+        "session_id": event.get("session_id"),
+        "page_url": event.get("page_url"),
+        "event_data": event.get("data"),
+        "created_at": event["ts"],
+    }
+
+
+def _interaction_row(event: dict) -> dict:
+    return {
+        "id": event["message_id"],
+        "event_id": event.get("event_id"),
+        "interaction_type": event["name"],
+        "interaction_data": event.get("data"),
+        "session_id": event.get("session_id"),
+        "created_at": event["ts"],
+    }
+
+
+def user_journey(
+    user_id: str, start: datetime, end: datetime, include_events: bool = True, include_interactions: bool = True
+) -> dict:
+    """The seed's ``GET /user-journey/{userId}`` data: rows (newest first, bounded) and the analysis."""
+    events = [queries.decode_event(item) for item in queries.events_of_user(user_id, start, end)]
+    journey_events = [
+        JourneyEvent(
+            ts=parse_iso(e["ts"]),
+            order=e["sk"],
+            kind=e["kind"],
+            name=e["name"],
+            session_id=e.get("session_id"),
+            page=e.get("page_path") or e.get("page_url"),
+        )
+        for e in events
+    ]
+    analysis = analyse_journey(journey_events, timedelta(seconds=get_settings().session_timeout_seconds))
+    newest_first = sorted(events, key=lambda e: e["sk"], reverse=True)
+    activity = [_activity_row(e) for e in newest_first if e["kind"] == "activity"][:MAX_JOURNEY_ROWS]
+    interactions = [_interaction_row(e) for e in newest_first if e["kind"] == "interaction"][:MAX_JOURNEY_ROWS]
+    return {
+        "userId": user_id,
+        "userActivity": activity if include_events else [],
+        "eventInteractions": interactions if include_interactions else [],
+        **analysis,
+    }
+
+
+# ---- funnel ------------------------------------------------------------------------------------
+
+FUNNEL_KINDS = ("activity", "interaction", "conversion")
+FILTER_ATTRIBUTES = {
+    "userId": "user_id",
+    "sessionId": "session_id",
+    "eventId": "event_id",
+    "campaignId": "campaign_id",
+    "device": "device",
+    "browser": "browser",
+    "os": "os",
+    "utmSource": "utm_source",
+    "utmMedium": "utm_medium",
+    "utmCampaign": "utm_campaign",
+}
+
+
+def _funnel_items(steps: list[FunnelStep], start: datetime, end: datetime, user_id: str | None):
+    """Only the steps' partitions in range (or the user's index partition when filtered by user)."""
+    if user_id:
+        yield from queries.events_of_user(user_id, start, end)
+        return
+    shards = get_settings().shard_count
+    for day in queries.days_between(start, end):
+        for entry in catalog.names_on(day):
+            kind, _, name = entry.partition("/")
+            if kind in FUNNEL_KINDS and any(step.matches(kind, name) for step in steps):
+                yield from queries.events_in_partitions(partition_keys(kind, name, day, shards), start, end)
+
+
+def funnel(
+    steps: list[FunnelStep],
+    start: datetime,
+    end: datetime,
+    window: timedelta,
+    mode: str,
+    filters: dict[str, str],
+) -> list[dict]:
+    events = []
+    for item in _funnel_items(steps, start, end, filters.get("userId")):
+        event = queries.decode_event(item)
+        if any(event.get(FILTER_ATTRIBUTES[key]) != value for key, value in filters.items()):
+            continue
+        unit = unit_of(event.get("user_id"), event.get("session_id"))
+        if unit is None:
+            continue
+        events.append(FunnelEvent(unit, parse_iso(event["ts"]), event["sk"], event["kind"], event["name"]))
+    return funnel_counts(events, steps, window, mode)
