@@ -1,0 +1,38 @@
+"""Privacy routes: deletion (right to erasure) and export (subject access) of one user's data."""
+
+from __future__ import annotations
+
+from chalice import Blueprint, Response
+
+from chalicelib.api.auth import jwt_auth, require_self_or_role
+from chalicelib.api.responses import ValidationFailed, api_view, success
+from chalicelib.observability import logger
+from chalicelib.schemas import FieldError
+from chalicelib.store import privacy
+
+bp = Blueprint(__name__)
+MAX_USER_ID = 128
+
+
+def _user_id(raw: str) -> str:
+    if not raw or len(raw) > MAX_USER_ID:
+        raise ValidationFailed([FieldError(field="userId", message=f"must be 1 to {MAX_USER_ID} characters")])
+    return raw
+
+
+@bp.route("/user/{user_id}", methods=["DELETE"], authorizer=jwt_auth)
+@api_view
+def delete_user(user_id: str) -> Response:
+    user_id = _user_id(user_id)
+    principal = require_self_or_role(bp.current_request, user_id)
+    removed = privacy.delete_user(user_id)
+    logger.info("user data deleted", extra={"by_role": principal.role, "removed": removed})
+    return success({"userId": user_id, "removed": removed, "totalRemoved": sum(removed.values())}, "User data deleted")
+
+
+@bp.route("/user/{user_id}/data", methods=["GET"], authorizer=jwt_auth)
+@api_view
+def export_user(user_id: str) -> Response:
+    user_id = _user_id(user_id)
+    require_self_or_role(bp.current_request, user_id)
+    return success(privacy.export_user(user_id), "User data export")

@@ -1,0 +1,181 @@
+"""Everything held about one user, found through indexes (never a Scan), for deletion and export.
+
+Where a user's data lives:
+- raw events they sent signed in: ``events.by_user``;
+- their sessions: ``sessions.by_user``, plus every session id seen on their
+  events, plus the archived segments ``<id>~<n>`` of those sessions;
+- anonymous events of those sessions (sent before signing in):
+  ``events.by_session`` on ``anon_session_id``;
+- experiment exposures: ``experiment_assignments.by_user`` and the ``s:<session>``
+  units of their sessions;
+- their ``user_engagement_metrics`` item;
+- dedup records naming the message ids of the events above.
+Aggregates (roll-ups, event engagement, experiment totals) hold no user.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalicelib.store import dynamo, rawread
+from chalicelib.store import experiments as experiment_store
+from chalicelib.store.models import Dedup, ExperimentAssignment, RawEvent, Session, UserEngagement
+
+
+def _query(request: dict[str, Any]) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    while True:
+        page = dynamo.with_retry(lambda request=request: dynamo.client().query(**request), "Query user data")
+        items += page.get("Items", [])
+        if not page.get("LastEvaluatedKey"):
+            return items
+        request = {**request, "ExclusiveStartKey": page["LastEvaluatedKey"]}
+
+
+def _by_index(table: str, index: str, attribute: str, value: str) -> list[dict[str, Any]]:
+    return _query(
+        {
+            "TableName": table,
+            "IndexName": index,
+            "KeyConditionExpression": "#a = :v",
+            "ExpressionAttributeNames": {"#a": attribute},
+            "ExpressionAttributeValues": {":v": {"S": value}},
+        }
+    )
+
+
+@dataclass
+class Footprint:
+    raw_keys: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    session_ids: set[str] = field(default_factory=set)
+    session_items: list[dict[str, Any]] = field(default_factory=list)
+    assignments: list[ExperimentAssignment] = field(default_factory=list)
+    engagement: dict[str, Any] | None = None
+    dedup_ids: list[str] = field(default_factory=list)
+
+
+def _base_session(session_id: str) -> str:
+    return session_id.split("~", 1)[0]
+
+
+def find(user_id: str) -> Footprint:
+    found = Footprint()
+    raw_signed_in = _by_index(RawEvent.Meta.table_name, "by_user", "user_id", user_id)
+    sessions = _by_index(Session.Meta.table_name, "by_user", "user_id", user_id)
+    bases = {_base_session(s["session_id"]["S"]) for s in sessions}
+    bases |= {item["session_id"]["S"] for item in raw_signed_in if "session_id" in item}
+    # Live session items keyed by the client's id, and the segments archived before them.
+    live = dynamo.batch_get(Session.Meta.table_name, [{"session_id": {"S": b}} for b in sorted(bases)])
+    archived_keys = [
+        {"session_id": {"S": f"{item['session_id']['S']}~{n}"}}
+        for item in live
+        for n in range(int(item.get("segment", {}).get("N", 0)))
+    ]
+    by_key = {s["session_id"]["S"]: s for s in [*sessions, *live]}
+    for item in dynamo.batch_get(Session.Meta.table_name, archived_keys):
+        by_key[item["session_id"]["S"]] = item
+    found.session_items = list(by_key.values())
+    found.session_ids = bases
+    for item in raw_signed_in:
+        found.raw_keys[(item["pk"]["S"], item["sk"]["S"])] = item
+    for base in sorted(bases):
+        for item in _by_index(RawEvent.Meta.table_name, "by_session", "anon_session_id", base):
+            found.raw_keys.setdefault((item["pk"]["S"], item["sk"]["S"]), item)
+    assignments = {(a.experiment_id, a.unit_id): a for a in experiment_store.assignments_of_user(user_id)}
+    for a in experiment_store.session_assignments(sorted(bases)):
+        assignments[(a.experiment_id, a.unit_id)] = a
+    found.assignments = list(assignments.values())
+    engagement = dynamo.with_retry(
+        lambda: dynamo.client().get_item(
+            TableName=UserEngagement.Meta.table_name, Key={"user_id": {"S": user_id}}, ConsistentRead=True
+        ),
+        "GetItem user engagement",
+    )
+    found.engagement = engagement.get("Item")
+    message_ids = sorted({sk.split("#", 1)[1] for _, sk in found.raw_keys if "#" in sk})
+    existing = dynamo.batch_get(Dedup.Meta.table_name, [{"message_id": {"S": m}} for m in message_ids])
+    found.dedup_ids = sorted(item["message_id"]["S"] for item in existing)
+    return found
+
+
+def delete_user(user_id: str) -> dict[str, int]:
+    """Delete every item found for the user; answers how many per table. Safe to repeat."""
+    found = find(user_id)
+    rawread.delete_raw_keys([{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in found.raw_keys])
+    requests: dict[str, list[dict[str, Any]]] = {
+        Session.Meta.table_name: [
+            {"DeleteRequest": {"Key": {"session_id": item["session_id"]}}} for item in found.session_items
+        ],
+        Dedup.Meta.table_name: [{"DeleteRequest": {"Key": {"message_id": {"S": m}}}} for m in found.dedup_ids],
+        UserEngagement.Meta.table_name: (
+            [{"DeleteRequest": {"Key": {"user_id": {"S": user_id}}}}] if found.engagement else []
+        ),
+    }
+    dynamo.batch_write({table: reqs for table, reqs in requests.items() if reqs})
+    experiment_store.delete_assignments(found.assignments)
+    return {
+        "events": len(found.raw_keys),
+        "sessions": len(found.session_items),
+        "experiment_assignments": len(found.assignments),
+        "user_engagement_metrics": 1 if found.engagement else 0,
+        "dedup": len(found.dedup_ids),
+    }
+
+
+def _plain(value: dict[str, Any]) -> Any:
+    ((kind, inner),) = value.items()
+    if kind == "N":
+        number = float(inner)
+        return int(number) if number.is_integer() else number
+    if kind == "M":
+        return {k: _plain(v) for k, v in inner.items()}
+    if kind == "L":
+        return [_plain(v) for v in inner]
+    if kind == "NULL":
+        return None
+    if kind in ("SS", "NS"):
+        return sorted(inner)
+    return inner
+
+
+def _item_json(item: dict[str, Any], hidden: tuple[str, ...] = ()) -> dict[str, Any]:
+    out = {}
+    for name, value in item.items():
+        if name in hidden or "B" in value:
+            continue
+        out[name] = _plain(value)
+    if isinstance(out.get("data"), str):
+        with contextlib.suppress(ValueError):
+            out["data"] = json.loads(out["data"])
+    return out
+
+
+def export_user(user_id: str) -> dict[str, Any]:
+    """Subject access: every item held about the user, as plain JSON."""
+    found = find(user_id)
+    anonymous = [key for key, item in found.raw_keys.items() if "kind" not in item]
+    full = dynamo.batch_get(RawEvent.Meta.table_name, [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in anonymous])
+    for item in full:
+        found.raw_keys[(item["pk"]["S"], item["sk"]["S"])] = item
+    events = sorted(
+        (_item_json(item, ("pk", "sk")) for item in found.raw_keys.values() if "kind" in item),
+        key=lambda e: e.get("ts", ""),
+    )
+    return {
+        "userId": user_id,
+        "events": events,
+        "sessions": [_item_json(s, ("seen", "version")) for s in found.session_items],
+        "experimentAssignments": [
+            {"experimentId": a.experiment_id, "unit": a.unit_id, "variant": a.variant, "assignedAt": a.assigned_at}
+            for a in found.assignments
+        ],
+        "engagementMetrics": _item_json(found.engagement, ("applied_window",)) if found.engagement else None,
+        "counts": {
+            "events": len(events),
+            "sessions": len(found.session_items),
+            "experiment_assignments": len(found.assignments),
+        },
+    }
