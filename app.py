@@ -3,7 +3,7 @@
 from chalice import Chalice
 from chalice.app import DynamoDBEvent
 
-from chalicelib.api import analytics, auth, health, ingest
+from chalicelib.api import analytics, auth, campaigns, health, heatmaps, ingest
 from chalicelib.api.middleware import observability
 from chalicelib.config import get_settings
 
@@ -15,6 +15,8 @@ app.register_blueprint(auth.bp)
 app.register_blueprint(health.bp, url_prefix=API_PREFIX)
 app.register_blueprint(ingest.bp, url_prefix=API_PREFIX)
 app.register_blueprint(analytics.bp, url_prefix=API_PREFIX)
+app.register_blueprint(heatmaps.bp, url_prefix=API_PREFIX)
+app.register_blueprint(campaigns.bp, url_prefix=API_PREFIX)
 
 
 @app.on_dynamodb_record(

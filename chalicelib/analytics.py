@@ -196,3 +196,39 @@ def funnel(
             continue
         events.append(FunnelEvent(unit, parse_iso(event["ts"]), event["sk"], event["kind"], event["name"]))
     return funnel_counts(events, steps, window, mode)
+
+
+# ---- campaigns ---------------------------------------------------------------------------------
+
+
+def campaign_performance(campaign_id: str, start: datetime, end: datetime) -> dict:
+    """Day roll-ups of one campaign (first-touch): sessions, page views, conversions, revenue, rate."""
+    first, last = rd.bucket_sk(start, "day"), rd.bucket_sk(end, "day")
+    items = rollup_store.read_range(rd.rollup_pk("campaign", "day"), first, last)
+    sessions_items = rollup_store.read_range(rd.rollup_pk("campaignq", "day", campaign_id), first, last)
+    daily = []
+    totals = {"events": 0, "pageViews": 0, "conversions": 0, "revenue": 0.0}
+    for item in sorted(items, key=lambda i: i["sk"]):
+        row = {
+            "events": item.get(f"n:{campaign_id}", 0),
+            "pageViews": item.get(f"pv:{campaign_id}", 0),
+            "conversions": item.get(f"c:{campaign_id}", 0),
+            "revenue": float(item.get(f"v:{campaign_id}", 0)),
+        }
+        if row["events"]:
+            daily.append({"date": item["sk"][:10], **row, "revenue": round(row["revenue"], 2)})
+            for key, value in row.items():
+                totals[key] += value
+    sessions = sketches.distinct_count(i.get("hll") for i in sessions_items)
+    return {
+        "sessions": sessions,
+        "pageViews": int(totals["pageViews"]),
+        "conversions": int(totals["conversions"]),
+        "revenue": round(totals["revenue"], 2),
+        "conversionRate": round(100.0 * totals["conversions"] / sessions, 2) if sessions else 0.0,
+        "events": int(totals["events"]),
+        "attribution": "first_touch",
+        "startDate": iso(start),
+        "endDate": iso(end),
+        "daily": daily,
+    }
