@@ -1,9 +1,11 @@
 """Chalice application: routes, middleware, schedules and stream handlers. No logic here."""
 
-from chalice import Chalice
-from chalice.app import DynamoDBEvent
+from chalice import Chalice, Rate
+from chalice.app import CloudWatchEvent, DynamoDBEvent
 
 from chalicelib.api import analytics, auth, campaigns, health, heatmaps, ingest
+from chalicelib.api import experiments as experiments_api
+from chalicelib.api import privacy as privacy_api
 from chalicelib.api.middleware import observability
 from chalicelib.config import get_settings
 
@@ -17,6 +19,8 @@ app.register_blueprint(ingest.bp, url_prefix=API_PREFIX)
 app.register_blueprint(analytics.bp, url_prefix=API_PREFIX)
 app.register_blueprint(heatmaps.bp, url_prefix=API_PREFIX)
 app.register_blueprint(campaigns.bp, url_prefix=API_PREFIX)
+app.register_blueprint(experiments_api.bp, url_prefix=API_PREFIX)
+app.register_blueprint(privacy_api.bp, url_prefix=API_PREFIX)
 
 
 @app.on_dynamodb_record(
@@ -30,6 +34,35 @@ def rollup_events(event: DynamoDBEvent) -> dict:
     from chalicelib.jobs.stream import handle_stream_batch
 
     return handle_stream_batch(event.to_dict())
+
+
+# Scheduled jobs: thin wrappers, each also runnable with `python -m chalicelib.cli run-job <name>`.
+@app.schedule(Rate(15, unit=Rate.MINUTES))
+def engagement_metrics(event: CloudWatchEvent) -> dict:
+    from chalicelib.jobs import common, engagement
+
+    return common.run_scheduled(engagement, event)
+
+
+@app.schedule(Rate(15, unit=Rate.MINUTES))
+def ab_test_results(event: CloudWatchEvent) -> dict:
+    from chalicelib.jobs import ab_results, common
+
+    return common.run_scheduled(ab_results, event)
+
+
+@app.schedule(Rate(1, unit=Rate.DAYS))
+def retention_purge(event: CloudWatchEvent) -> dict:
+    from chalicelib.jobs import common, purge
+
+    return common.run_scheduled(purge, event)
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+def monitors(event: CloudWatchEvent) -> dict:
+    from chalicelib.jobs import common, monitors
+
+    return common.run_scheduled(monitors, event)
 
 
 app.log.setLevel("INFO" if get_settings().stage == "prod" else "DEBUG")
