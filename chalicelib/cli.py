@@ -45,6 +45,61 @@ def create_tables(args: argparse.Namespace) -> int:
     return 0
 
 
+def _job_args(parser: argparse.ArgumentParser) -> None:
+    from chalicelib.jobs.registry import JOBS
+
+    parser.add_argument("name", choices=sorted(JOBS))
+    parser.add_argument("--at", help="run as if scheduled at this ISO time (default: now)")
+    parser.add_argument("--max-partitions", type=int, help="retention-purge: stop after N partitions")
+    parser.add_argument("--max-windows", type=int, help="engagement: stop after N windows")
+
+
+@command("run-job", "run one scheduled job once and print its report", _job_args)
+def run_job(args: argparse.Namespace) -> int:
+    from chalicelib.domain.clock import parse_iso, utc_now
+    from chalicelib.jobs.registry import JOBS
+    from chalicelib.observability import metrics
+
+    options = {}
+    if args.max_partitions is not None and args.name == "retention-purge":
+        options["max_partitions"] = args.max_partitions
+    if args.max_windows is not None and args.name == "engagement":
+        options["max_windows"] = args.max_windows
+    report = JOBS[args.name].run(parse_iso(args.at) if args.at else utc_now(), **options)
+    metrics.clear_metrics()
+    print(json.dumps(report, indent=2, default=str))
+    return 0
+
+
+@command("list-jobs", "list the scheduled jobs and their rates")
+def list_jobs(args: argparse.Namespace) -> int:
+    from chalicelib.jobs.registry import JOBS
+
+    for job in JOBS.values():
+        print(f"{job.name:16} every {job.every_seconds:>6} s  {job.summary}")
+    return 0
+
+
+def _user_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("user_id")
+
+
+@command("export-user", "print everything held about a user (subject access, JSON)", _user_args)
+def export_user(args: argparse.Namespace) -> int:
+    from chalicelib.store.privacy import export_user as export
+
+    print(json.dumps(export(args.user_id), indent=2, default=str))
+    return 0
+
+
+@command("delete-user", "delete every item of a user in every table; prints counts per table", _user_args)
+def delete_user(args: argparse.Namespace) -> int:
+    from chalicelib.store.privacy import delete_user as delete
+
+    print(json.dumps(delete(args.user_id)))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m chalicelib.cli", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
