@@ -227,7 +227,8 @@ class Experiment(Model):
 
     experiment_id = UnicodeAttribute(hash_key=True)
     listing = UnicodeAttribute(default="experiment")
-    created_at = UnicodeAttribute(default="")
+    # Required: an index key may not be an empty string.
+    created_at = UnicodeAttribute()
     test_name = UnicodeAttribute()
     test_type = UnicodeAttribute(default="feature")
     variants = JSONAttribute()
