@@ -3,7 +3,7 @@
 from chalice import Chalice, Rate
 from chalice.app import CloudWatchEvent, DynamoDBEvent
 
-from chalicelib.api import analytics, auth, campaigns, health, heatmaps, ingest
+from chalicelib.api import analytics, auth, campaigns, exports, health, heatmaps, ingest
 from chalicelib.api import experiments as experiments_api
 from chalicelib.api import privacy as privacy_api
 from chalicelib.api.middleware import observability
@@ -19,6 +19,7 @@ app.register_blueprint(ingest.bp, url_prefix=API_PREFIX)
 app.register_blueprint(analytics.bp, url_prefix=API_PREFIX)
 app.register_blueprint(heatmaps.bp, url_prefix=API_PREFIX)
 app.register_blueprint(campaigns.bp, url_prefix=API_PREFIX)
+app.register_blueprint(exports.bp, url_prefix=API_PREFIX)
 app.register_blueprint(experiments_api.bp, url_prefix=API_PREFIX)
 app.register_blueprint(privacy_api.bp, url_prefix=API_PREFIX)
 
@@ -63,6 +64,13 @@ def monitors(event: CloudWatchEvent) -> dict:
     from chalicelib.jobs import common, monitors
 
     return common.run_scheduled(monitors, event)
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def export_jobs(event: CloudWatchEvent) -> dict:
+    from chalicelib.jobs import exports as export_jobs_runner
+
+    return export_jobs_runner.run_pending()
 
 
 app.log.setLevel("INFO" if get_settings().stage == "prod" else "DEBUG")

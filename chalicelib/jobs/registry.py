@@ -27,5 +27,6 @@ JOBS: dict[str, Job] = {
         Job("ab-results", "chalicelib.jobs.ab_results", 900, "A/B results of running experiments"),
         Job("retention-purge", "chalicelib.jobs.purge", 86400, "delete raw items older than the retention"),
         Job("monitors", "chalicelib.jobs.monitors", 300, "API latency p95 and data-quality drop alerts"),
+        Job("exports", "chalicelib.jobs.exports", 60, "carry running export jobs on from their checkpoints"),
     )
 }

@@ -1,0 +1,129 @@
+"""POST /export: inline results, S3 export jobs with progress and resume, filters, roles."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+import pytest
+
+from chalicelib.auth import mint_token
+from chalicelib.config import get_settings
+from chalicelib.domain import export_formats as fmt
+from chalicelib.domain.clock import iso
+from chalicelib.jobs import exports as export_runner
+from chalicelib.store import exports as export_store
+from tests.integration.analytics_support import auth, get, post, post_batch
+
+
+@pytest.fixture(autouse=True)
+def fresh_s3(aws):
+    export_store.reset_s3()
+    yield
+    export_store.reset_s3()
+
+
+@pytest.fixture
+def stored(client):
+    now = datetime.now(UTC) - timedelta(hours=1)
+    events = []
+    for i in range(9):
+        events.append(
+            {
+                "type": "activity",
+                "eventType": "page_view" if i % 3 else "search",
+                "sessionId": f"s{i}",
+                "pageUrl": f"https://bilten.com/p{i}",
+                "eventData": {"note": "=cmd()" if i == 1 else "ok"},
+                "messageId": str(uuid.UUID(int=i + 1)),
+                "timestamp": iso(now - timedelta(minutes=i)),
+            }
+        )
+    post_batch(client, events)
+    mine = [{**events[0], "messageId": str(uuid.UUID(int=100)), "sessionId": "mine"}]
+    post_batch(client, mine, token=mint_token("user", "user-7"))
+    return events
+
+
+def test_inline_json_and_csv(client, stored) -> None:
+    body = {"dataType": "user_activity", "format": "json", "filters": {"eventType": "page_view"}}
+    status, response = post(client, "/export", body, auth())
+    assert status == 200, response
+    data = response["data"]
+    assert data["rowCount"] == 6 and len(data["data"]) == 6
+    assert {row["event_type"] for row in data["data"]} == {"page_view"}
+    assert set(data["data"][0]) == set(data["columns"])
+
+    status, response = post(client, "/export", {**body, "format": "csv", "filters": {}}, auth())
+    rows = list(csv.DictReader(io.StringIO(response["data"]["data"])))
+    assert len(rows) == 10
+    assert {json.loads(r["event_data"])["note"] for r in rows} == {"ok", "=cmd()"}
+    formula = fmt.csv_rows("performance", [{"endpoint": "=HYPERLINK(1)", "response_time": -5.0}])
+    assert formula == ",'=HYPERLINK(1),-5,,,\n"
+
+
+def test_large_export_becomes_a_resumable_job(client, stored, monkeypatch) -> None:
+    monkeypatch.setattr(get_settings(), "export_inline_rows", 3)
+    monkeypatch.setattr(export_store, "PAGE_LIMIT", 2)
+    monkeypatch.setattr(export_store, "PART_ROWS", 2)
+    from chalicelib.api import exports as export_api
+
+    monkeypatch.setattr(export_api, "REQUEST_BUDGET_SECONDS", 0.0)
+    status, response = post(client, "/export", {"dataType": "user_activity", "format": "csv"}, auth())
+    assert status == 202, response
+    job = response["data"]
+    assert job["status"] == "running"
+    assert 0 < job["progress"]["rowsWritten"] < 10
+    job_id = job["jobId"]
+    steps = 0
+    while export_store.load_job(job_id).status == "running" and steps < 100:
+        progress = export_store.load_job(job_id).position.unit
+        export_store.run_job(job_id, 0.0)  # one page per run: resumes from the checkpoint each time
+        assert export_store.load_job(job_id).position.unit >= progress
+        steps += 1
+    assert steps > 3
+    assert export_runner.run_pending(budget_seconds=5.0) == {}  # nothing left running
+    status, response = get(client, f"/export/{job_id}", auth())
+    final = response["data"]
+    assert final["status"] == "completed" and final["progress"]["percent"] == 100.0
+    assert final["progress"]["rowsWritten"] == 10
+    bucket = get_settings().export_bucket
+    key = urlsplit(final["downloadUrl"]).path.lstrip("/").removeprefix(bucket + "/")
+    text = export_store.s3().get_object(Bucket=bucket, Key=key)["Body"].read().decode()
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == 10 and len({r["id"] for r in rows}) == 10
+
+
+def test_unfiltered_engagement_export_runs_as_job(client, stored) -> None:
+    status, response = post(client, "/export", {"dataType": "user_engagement"}, auth())
+    assert status in (200, 202)
+    assert "jobId" in response["data"]
+
+
+def test_every_dataset_exports(client, stored) -> None:
+    post(client, "/campaigns", {"campaignId": "c1", "campaignName": "C1"}, auth())
+    for data_type in ("event_interactions", "conversions", "performance", "heatmap", "campaigns", "ab_tests"):
+        status, response = post(client, "/export", {"dataType": data_type}, auth())
+        assert status == 200, (data_type, response)
+    status, response = post(client, "/export", {"dataType": "campaigns"}, auth())
+    assert [r["campaign_id"] for r in response["data"]["data"]] == ["c1"]
+    status, response = post(client, "/export", {"dataType": "event_engagement", "filters": {"eventId": "e1"}}, auth())
+    assert status == 200 and response["data"]["rowCount"] == 0
+
+
+def test_export_validation_and_roles(client, stored) -> None:
+    status, response = post(client, "/export", {"dataType": "everything"}, auth())
+    assert status == 400 and response["error"]["details"][0]["field"] == "dataType"
+    status, response = post(client, "/export", {"dataType": "performance", "filters": {"eventType": "x"}}, auth())
+    assert status == 400 and response["error"]["details"][0]["field"] == "filters.eventType"
+    body = {"dataType": "user_activity", "filters": {"userId": "user-7"}}
+    status, response = post(client, "/export", body, {"Authorization": f"Bearer {mint_token('user', 'user-7')}"})
+    assert status == 200 and response["data"]["rowCount"] == 1
+    status, response = post(client, "/export", body, {"Authorization": f"Bearer {mint_token('user', 'user-8')}"})
+    assert status == 403
+    status, response = post(client, "/export", {"dataType": "user_activity"}, {})
+    assert status == 401
