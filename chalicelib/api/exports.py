@@ -132,11 +132,11 @@ def export_status(job_id: str) -> Response:
     principal = authenticated(bp.current_request)
     params.identifier(job_id, "jobId")
     state = store.load_job(job_id)
-    if state is None:
-        raise NotFound(f"Export job '{job_id}' not found")
-    own_job = principal.role == "user" and state.spec.requested_by == principal.user_id
+    own_job = state is not None and principal.role == "user" and state.spec.requested_by == principal.user_id
     if not own_job:
         require_role(bp.current_request)
+    if state is None:
+        raise NotFound(f"Export job '{job_id}' not found")
     if state.status == "running" and (not state.updated_at or utc_now() - parse_iso(state.updated_at) > STALE_AFTER):
         # Fallback when no scheduler has advanced the job lately.
         state = store.run_job(job_id, POLL_BUDGET_SECONDS) or state
