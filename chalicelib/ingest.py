@@ -87,13 +87,21 @@ def session_event(event: TrackedEvent) -> SessionEvent:
 
 
 def validate_items(
-    items: list[tuple[str | None, Any]], request: RequestFacts, policy: IngestPolicy, in_batch: bool
+    items: list[tuple[str | None, Any]],
+    request: RequestFacts,
+    policy: IngestPolicy,
+    in_batch: bool,
+    positions: list[int] | None = None,
 ) -> tuple[list[ItemResult], list[tuple[ItemResult, TrackedEvent, bool]]]:
-    """Parse and key every item. Returns all results and the (result, event, needs_claim) to store."""
+    """Parse and key every item. Returns all results and the (result, event, needs_claim) to store.
+
+    ``positions`` are the items' indexes in the client's batch when only some of it is ingested.
+    """
     results: list[ItemResult] = []
     to_store: list[tuple[ItemResult, TrackedEvent, bool]] = []
     first_by_message: dict[str, ItemResult] = {}
-    for index, (kind, payload) in enumerate(items):
+    for number, (kind, payload) in enumerate(items):
+        index = positions[number] if positions else number
         prefix = f"events[{index}]." if in_batch else ""
         if kind not in BODY_MODELS:
             allowed = ", ".join(BODY_MODELS)
@@ -120,10 +128,14 @@ def validate_items(
 
 
 def ingest(
-    items: list[tuple[str | None, Any]], request: RequestFacts, settings: Settings, in_batch: bool
+    items: list[tuple[str | None, Any]],
+    request: RequestFacts,
+    settings: Settings,
+    in_batch: bool,
+    positions: list[int] | None = None,
 ) -> IngestOutcome:
     policy = policy_from(settings)
-    results, to_store = validate_items(items, request, policy, in_batch)
+    results, to_store = validate_items(items, request, policy, in_batch, positions)
     claimed = event_store.resolve_message_keys(
         [event for _, event, needs_claim in to_store if needs_claim], ttl_days=settings.max_event_age_days + 1
     )
@@ -138,8 +150,7 @@ def ingest(
     for event in events:
         names_by_day.setdefault(event.ts[:10], set()).add(f"{event.kind}/{event.name}")
     if names_by_day:
-        latest = max(event.expires_at for event in events)
-        calls += catalog.note_names(names_by_day, latest)
+        calls += catalog.note_names(names_by_day, settings.retention_days)
     by_session: dict[str, list[SessionEvent]] = {}
     for event in events:
         if event.session_id and event.kind != "performance":

@@ -38,6 +38,10 @@ CORS = CORSConfig(
     max_age=600,
 )
 
+# Server telemetry is sent by backends whose HTTP libraries look like crawlers: never bot-filtered.
+# Browser kinds from a crawler's user agent are dropped and counted, single or batched alike.
+SERVER_KINDS = frozenset({"performance"})
+
 SINGLE_ROUTES = {
     "activity": "Activity tracked successfully",
     "event-interaction": "Event interaction tracked successfully",
@@ -64,12 +68,19 @@ def _admit(facts: RequestFacts) -> None:
         )
 
 
-def _drop_bot(facts: RequestFacts, events: int) -> Response:
+def counters_drop(facts: RequestFacts, events: int) -> None:
+    """Count crawler events we refuse to store (per day, and as an EMF metric)."""
+    if events <= 0:
+        return
     settings = get_settings()
     expires = int(facts.now.timestamp()) + settings.retention_days * 86400
     counters.add_daily_counter("bots_dropped", day_of(facts.now), events, expires)
     metrics.add_metric(name="BotEventsDropped", unit=MetricUnit.Count, value=events)
     logger.info("dropped bot traffic", extra={"events": events, "browser": facts.agent.browser})
+
+
+def _drop_bot(facts: RequestFacts, events: int) -> Response:
+    counters_drop(facts, events)
     return success({"accepted": 0, "dropped": events, "reason": "bot"}, "Bot traffic is not tracked", status=202)
 
 
@@ -85,7 +96,7 @@ def _track_single(kind: str) -> Response:
     facts = request_facts(request, settings)
     _admit(facts)
     payload = parse_json_body(request.raw_body, MAX_SINGLE_BODY_BYTES)
-    if facts.agent.is_bot and kind != "performance":
+    if facts.agent.is_bot and kind not in SERVER_KINDS:
         return _drop_bot(facts, 1)
     outcome = ingest([(kind, payload)], facts, settings, in_batch=False)
     result = outcome.results[0]
@@ -127,15 +138,24 @@ def track_batch() -> Response:
     facts = request_facts(request, settings)
     _admit(facts)
     items = _batch_items(parse_json_body(request.raw_body, MAX_BATCH_BODY_BYTES))
+    kept = list(range(len(items)))
     if facts.agent.is_bot:
-        return _drop_bot(facts, len(items))
-    outcome = ingest(items, facts, settings, in_batch=True)
+        kept = [i for i, (kind, _) in enumerate(items) if kind in SERVER_KINDS]
+        if not kept:
+            return _drop_bot(facts, len(items))
+        counters_drop(facts, len(items) - len(kept))
+    outcome = ingest([items[i] for i in kept], facts, settings, in_batch=True, positions=kept)
     _record_metrics(outcome.accepted, outcome.rejected)
-    data = {
+    results = [r.to_json() for r in outcome.results]
+    kept_set = set(kept)
+    results += [{"index": i, "status": "dropped", "reason": "bot"} for i in range(len(items)) if i not in kept_set]
+    data: dict[str, Any] = {
         "accepted": outcome.accepted,
         "rejected": outcome.rejected,
-        "results": [r.to_json() for r in outcome.results],
+        "results": sorted(results, key=lambda r: r["index"]),
     }
+    if len(kept) < len(items):
+        data["dropped"] = len(items) - len(kept)
     if outcome.accepted == 0:
         errors = [e for r in outcome.results for e in r.errors]
         fields = ", ".join(dict.fromkeys(e.field for e in errors))

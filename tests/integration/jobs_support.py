@@ -37,7 +37,7 @@ def store_raw(events: list[TrackedEvent]) -> None:
     names: dict[str, set[str]] = {}
     for event in events:
         names.setdefault(event.ts[:10], set()).add(f"{event.kind}/{event.name}")
-    catalog.note_names(names, max(e.expires_at for e in events))
+    catalog.note_names(names, get_settings().retention_days)
 
 
 def scheduled(at: datetime, **detail: Any) -> dict[str, Any]:

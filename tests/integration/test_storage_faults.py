@@ -78,10 +78,15 @@ def test_unprocessed_items_are_retried_with_backoff_until_stored(
     client: Any, faults: Faults, sleeps: list[float]
 ) -> None:
     events_table = RawEvent.Meta.table_name
+    event_calls = 0
 
     def process_one_item_per_call(real: Callable[..., Any], kwargs: dict[str, Any], number: int) -> Any:
+        nonlocal event_calls
         requests = kwargs["RequestItems"].get(events_table)
-        if requests is None or number > 3:
+        if requests is None:
+            return real(**kwargs)
+        event_calls += 1
+        if event_calls > 3:
             return real(**kwargs)
         real(RequestItems={events_table: requests[:1]})
         return {"UnprocessedItems": {events_table: requests[1:]}}
@@ -92,7 +97,7 @@ def test_unprocessed_items_are_retried_with_backoff_until_stored(
 
     assert reply.status == 200, reply.body
     assert sorted(e.message_id for e in stored_events()) == sorted(i["messageId"] for i in items)
-    assert faults.calls["batch_write_item"] == 4  # 3 partial answers, then the rest at once
+    assert event_calls == 4  # 3 partial answers, then the rest at once
     base = get_settings().storage_base_delay_seconds
     assert len(sleeps) == 3
     assert all(0 <= delay <= base * 2**attempt for attempt, delay in enumerate(sleeps))
