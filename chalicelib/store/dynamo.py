@@ -88,7 +88,7 @@ _WRITE_WORKERS = 4
 
 
 @lru_cache(maxsize=1)
-def _write_pool() -> ThreadPoolExecutor:
+def write_pool() -> ThreadPoolExecutor:
     """Shared by every request of a warm process; botocore clients are thread-safe."""
     return ThreadPoolExecutor(max_workers=_WRITE_WORKERS, thread_name_prefix="ddb-write")
 
@@ -123,7 +123,7 @@ def batch_write(requests_by_table: dict[str, list[dict[str, Any]]]) -> int:
         chunks.append(chunk)
     if len(chunks) <= 1:
         return sum(_write_chunk(chunk) for chunk in chunks)
-    return sum(_write_pool().map(_write_chunk, chunks))
+    return sum(write_pool().map(_write_chunk, chunks))
 
 
 def batch_get(table: str, keys: list[dict[str, Any]], consistent: bool = True) -> list[dict[str, Any]]:

@@ -1,10 +1,10 @@
-"""Session upserts at ingest: one BatchGetItem and one TransactWriteItems per request.
+"""Session upserts at ingest: one BatchGetItem and one conditional PutItem per visit per request.
 
 Optimistic locking on ``version`` keeps concurrent requests of the same session
 from losing counts; the fingerprints in the item (domain.sessions) make a
-retried request a no-op. Transactional puts cost two write units per session
-touched (about 0.2 per event with SDK-sized batches), bought for one round trip
-per request instead of one per visit.
+retried request a no-op. Sessions are folded at ingest rather than from the
+stream so they exist as soon as the request returns: a deletion right after
+never races a stream consumer that would re-create them (docs/data-model.md).
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from chalicelib.store import dynamo
 from chalicelib.store.models import Session
 
 MAX_CONFLICT_RETRIES = 5
-TRANSACTION_LIMIT = 100
 _STATE_FIELDS = tuple(f.name for f in dataclasses.fields(SessionState))
 
 
@@ -50,35 +49,34 @@ def load_sessions(session_ids: list[str]) -> dict[str, SessionState]:
     return {state.session_id: state for state in map(_to_state, dynamo.batch_get(Session.Meta.table_name, keys))}
 
 
-def _put_action(state: SessionState, retention_days: int) -> dict[str, Any]:
-    """A conditional put of the session: created once, then only over the version we read."""
+def _conditional_put(state: SessionState, retention_days: int) -> dict[str, Any]:
+    """The session, created once, then only over the version we read."""
     put: dict[str, Any] = {"TableName": Session.Meta.table_name, "Item": _to_item(state, retention_days)}
     if state.version is None:
         put["ConditionExpression"] = "attribute_not_exists(session_id)"
     else:
         put["ConditionExpression"] = "version = :v"
         put["ExpressionAttributeValues"] = {":v": {"N": str(state.version)}}
-    return {"Put": put}
+    return put
 
 
-def _archive_action(state: SessionState, retention_days: int) -> dict[str, Any]:
-    item = _to_item(dataclasses.replace(state, version=None), retention_days)
-    return {"Put": {"TableName": Session.Meta.table_name, "Item": item}}
-
-
-def _write_all_or_nothing(actions: list[dict[str, Any]]) -> bool:
-    """One TransactWriteItems: False when a version check failed or a transaction conflicted (re-read and
-    retry); throttling is retried with backoff and surfaces as ``StorageUnavailable``."""
+def _write_visit(state: SessionState, closed: list[SessionState], retention_days: int) -> bool:
+    """Closed visits first (plain puts: same content on a re-fold), then the current one
+    conditionally. False when another writer changed the session since we read it."""
+    for archived in closed:
+        item = _to_item(dataclasses.replace(archived, version=None), retention_days)
+        dynamo.with_retry(
+            lambda item=item: dynamo.client().put_item(TableName=Session.Meta.table_name, Item=item),
+            "PutItem session",
+        )
+    put = _conditional_put(state, retention_days)
     try:
-        dynamo.with_retry(lambda: dynamo.client().transact_write_items(TransactItems=actions), "TransactWriteItems")
+        dynamo.with_retry(lambda: dynamo.client().put_item(**put), "PutItem session")
         return True
     except ClientError as exc:
-        if exc.response["Error"]["Code"] != "TransactionCanceledException":
-            raise
-        reasons = {r.get("Code") for r in exc.response.get("CancellationReasons", [])} - {"None", None}
-        if reasons <= {"ConditionalCheckFailed", "TransactionConflict"}:
+        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
             return False
-        raise dynamo.StorageUnavailable(f"session transaction cancelled: {sorted(reasons)}") from exc
+        raise
 
 
 def upsert_sessions(
@@ -86,9 +84,9 @@ def upsert_sessions(
 ) -> dict[str, int]:
     """Fold each session's new events into its stored state. Returns events applied per session.
 
-    A request's sessions are read with one BatchGetItem and written with one
-    TransactWriteItems per 100 items (each put conditional on the version read),
-    so the per-request cost stays flat however many visits a batch carries.
+    A request's sessions are read with one BatchGetItem and written with one conditional
+    PutItem each (one write unit; an SDK flush carries one visit), concurrently when a
+    batch spans several visits. A version conflict re-reads and re-folds that session.
     """
     applied: dict[str, int] = {}
     pending = dict(events_by_session)
@@ -96,27 +94,25 @@ def upsert_sessions(
         if not pending:
             return applied
         current = load_sessions(list(pending))
-        chunks: list[tuple[list[dict[str, Any]], dict[str, tuple[int, list[SessionEvent]]]]] = [([], {})]
+        writes: dict[str, tuple[SessionState, list[SessionState], int]] = {}
         for session_id, events in pending.items():
             state, closed, count = fold_session(current.get(session_id), session_id, events, timeout)
             if count == 0 or state is None:
                 applied[session_id] = 0
-                continue
-            actions = [_archive_action(archived, retention_days) for archived in closed]
-            actions.append(_put_action(state, retention_days))
-            if len(chunks[-1][0]) + len(actions) > TRANSACTION_LIMIT:
-                chunks.append(([], {}))
-            chunks[-1][0].extend(actions)
-            chunks[-1][1][session_id] = (count, events)
-        conflicts: dict[str, list[SessionEvent]] = {}
-        for actions, members in chunks:
-            if not actions:
-                continue
-            if _write_all_or_nothing(actions):
-                applied.update({sid: count for sid, (count, _) in members.items()})
             else:
-                conflicts.update({sid: events for sid, (_, events) in members.items()})
-        pending = conflicts
+                writes[session_id] = (state, closed, count)
+
+        def write(item: tuple[str, tuple[SessionState, list[SessionState], int]]) -> tuple[str, bool]:
+            session_id, (state, closed, _) = item
+            return session_id, _write_visit(state, closed, retention_days)
+
+        if len(writes) == 1:
+            outcomes = [write(next(iter(writes.items())))]
+        else:
+            outcomes = list(dynamo.write_pool().map(write, list(writes.items())))
+        conflicts = {sid for sid, ok in outcomes if not ok}
+        applied.update({sid: writes[sid][2] for sid, ok in outcomes if ok})
+        pending = {sid: pending[sid] for sid in conflicts}
         if pending:
             time.sleep(dynamo.backoff_delay(attempt))
     if pending:
