@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 ROLE    ?= admin
 USER_ID ?= admin
 
-.PHONY: venv dev test test-fast test-e2e bench token lint clean
+.PHONY: venv dev test test-fast test-e2e bench token lint clean package fuzz
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ test-fast: venv
 
 bench: venv
 	@for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+## Deployable artefacts (SAM template + function zip + binary layer) under build/package/prod, offline.
+package: venv
+	$(BIN)/python -m infrastructure.package --stage prod
 
 token: venv
 	@$(BIN)/python -m chalicelib.cli token --role $(ROLE) --user-id $(USER_ID)

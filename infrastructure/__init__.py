@@ -1,0 +1,1 @@
+"""Deployable definition of everything outside the Lambda code (see docs/deploy.md)."""
