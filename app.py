@@ -5,6 +5,7 @@ from chalice.app import CloudWatchEvent, DynamoDBEvent
 
 from chalicelib.api import analytics, auth, campaigns, exports, health, heatmaps, ingest
 from chalicelib.api import experiments as experiments_api
+from chalicelib.api import openapi as openapi_api
 from chalicelib.api import privacy as privacy_api
 from chalicelib.api.middleware import observability
 from chalicelib.config import get_settings
@@ -22,6 +23,7 @@ app.register_blueprint(campaigns.bp, url_prefix=API_PREFIX)
 app.register_blueprint(exports.bp, url_prefix=API_PREFIX)
 app.register_blueprint(experiments_api.bp, url_prefix=API_PREFIX)
 app.register_blueprint(privacy_api.bp, url_prefix=API_PREFIX)
+app.register_blueprint(openapi_api.bp, url_prefix=API_PREFIX)
 
 
 @app.on_dynamodb_record(
