@@ -10,7 +10,7 @@ from chalice import Blueprint, Response
 from chalicelib.api import params
 from chalicelib.api.auth import jwt_auth, require_role
 from chalicelib.api.responses import ValidationFailed, api_view, success
-from chalicelib.domain.clock import iso, utc_now
+from chalicelib.domain.clock import utc_now
 from chalicelib.domain.events import heatmap_page_key
 from chalicelib.domain.heatmap import DEFAULT_GRID, MAX_GRID, HeatPoint, build_heatmap
 from chalicelib.domain.rollups import TIME_RANGES
