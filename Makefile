@@ -10,7 +10,7 @@ USER_ID ?= admin
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q "pip<26.3"  # chalice 1.34 requires pip < 26.3
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $(STAMP)
 

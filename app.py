@@ -3,7 +3,7 @@
 from chalice import Chalice, Rate
 from chalice.app import CloudWatchEvent, DynamoDBEvent
 
-from chalicelib.api import analytics, auth, campaigns, exports, health, heatmaps, ingest
+from chalicelib.api import analytics, auth, campaigns, exports, health, heatmaps, ingest, web
 from chalicelib.api import experiments as experiments_api
 from chalicelib.api import openapi as openapi_api
 from chalicelib.api import privacy as privacy_api
@@ -24,6 +24,7 @@ app.register_blueprint(exports.bp, url_prefix=API_PREFIX)
 app.register_blueprint(experiments_api.bp, url_prefix=API_PREFIX)
 app.register_blueprint(privacy_api.bp, url_prefix=API_PREFIX)
 app.register_blueprint(openapi_api.bp, url_prefix=API_PREFIX)
+app.register_blueprint(web.bp)  # SDK, dashboard, demo page: outside the API prefix
 
 
 @app.on_dynamodb_record(

@@ -1,0 +1,105 @@
+"""Browser-facing files: the SDK, the dashboard, the demo page and their assets.
+
+Served from ``chalicelib/static`` by an explicit allow-list (no path from the
+request ever reaches the file system). HTML pages get the deployment's path
+prefix (API Gateway's stage, empty locally) substituted for ``%ROOT%`` so the
+same files work behind ``/api/`` and at the root.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+from chalice import Blueprint, Response
+
+bp = Blueprint(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+JS = "application/javascript; charset=utf-8"
+ASSETS = {
+    "dashboard.js": JS,
+    "dashboard.css": "text/css; charset=utf-8",
+    "demo.js": JS,
+    "chart.umd.min.js": JS,
+    "chart.LICENSE.md": "text/plain; charset=utf-8",
+    "bilten.js": JS,
+}
+SDK_FILE = "bilten.min.js"
+# The SDK changes rarely and is versioned by ETag: browsers reuse it for an hour, then revalidate.
+SDK_CACHE = "public, max-age=3600, stale-while-revalidate=86400"
+ASSET_CACHE = "public, max-age=300"
+PAGE_HEADERS = {
+    "Cache-Control": "no-cache",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+}
+
+
+@lru_cache(maxsize=32)
+def _file(name: str) -> tuple[str, str]:
+    text = (STATIC_DIR / name).read_text(encoding="utf-8")
+    return text, '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
+
+
+def _root() -> str:
+    """The path prefix in front of this app's routes (``/api`` behind API Gateway's stage)."""
+    request = bp.current_request
+    full = str((request.context or {}).get("path") or "")
+    own = request.path or ""
+    return full[: -len(own)] if own and full.endswith(own) and full != own else ""
+
+
+def _serve(name: str, content_type: str, cache: str) -> Response:
+    text, etag = _file(name)
+    headers = {"Content-Type": content_type, "Cache-Control": cache, "ETag": etag, "X-Content-Type-Options": "nosniff"}
+    if (bp.current_request.headers or {}).get("if-none-match") == etag:
+        return Response(body="", status_code=304, headers=headers)
+    return Response(body=text, status_code=200, headers=headers)
+
+
+def _page(name: str) -> Response:
+    text, _ = _file(name)
+    return Response(
+        body=text.replace("%ROOT%", _root()),
+        status_code=200,
+        headers={"Content-Type": "text/html; charset=utf-8", **PAGE_HEADERS},
+    )
+
+
+@bp.route("/sdk/bilten.js", methods=["GET"], cors=True)
+def sdk() -> Response:
+    """The minified SDK (built by ``sdk/``; ``/static/bilten.js`` is the readable source)."""
+    response = _serve(SDK_FILE, JS, SDK_CACHE)
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.route("/static/{name}", methods=["GET"])
+def asset(name: str) -> Response:
+    content_type = ASSETS.get(name)
+    if content_type is None:
+        return Response(body="Not found", status_code=404, headers={"Content-Type": "text/plain"})
+    return _serve(name, content_type, ASSET_CACHE)
+
+
+@bp.route("/dashboard", methods=["GET"])
+def dashboard() -> Response:
+    return _page("dashboard.html")
+
+
+@bp.route("/demo", methods=["GET"])
+def demo() -> Response:
+    return _page("demo.html")
+
+
+@bp.route("/demo/{view}", methods=["GET"])
+def demo_view(view: str) -> Response:
+    """Deep links into the demo's single-page views (a reload lands on the same view)."""
+    return _page("demo.html")
+
+
+@bp.route("/demo/{view}/{item}", methods=["GET"])
+def demo_item(view: str, item: str) -> Response:
+    return _page("demo.html")
