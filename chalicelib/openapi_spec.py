@@ -180,14 +180,16 @@ def _batch_schema(components: dict[str, Any]) -> dict[str, Any]:
     """``{"events": [...]}``: each item one of the single-event bodies plus its ``type``."""
     items = []
     for kind, model in BODY_MODELS.items():
-        _model_schema(model, components)
-        items.append(
-            {
-                "allOf": [_ref(model.__name__)],
-                "properties": {"type": {"const": kind}},
-                "required": ["type"],
-            }
-        )
+        schema = model.model_json_schema(by_alias=True, ref_template=COMPONENT_REF)
+        components.update(schema.pop("$defs", {}))
+        name = f"Batch{model.__name__}"
+        components[name] = {
+            **schema,
+            "title": name,
+            "properties": {"type": {"const": kind}, **schema["properties"]},
+            "required": ["type", *schema.get("required", [])],
+        }
+        items.append(_ref(name))
     return {
         "type": "object",
         "additionalProperties": False,
