@@ -32,6 +32,10 @@ test-fast: venv
 bench: venv
 	@for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
+## A longer schemathesis run over every documented operation (the test gate runs a bounded one).
+fuzz: venv
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-150} $(BIN)/python -m pytest tests/e2e/test_fuzz.py -s
+
 ## Deployable artefacts (SAM template + function zip + binary layer) under build/package/prod, offline.
 package: venv
 	$(BIN)/python -m infrastructure.package --stage prod

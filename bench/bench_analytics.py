@@ -22,7 +22,6 @@ every stream batch spans 30 days of buckets — the worst case) and *live* traff
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import random
 import sys
@@ -37,40 +36,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.item_sizes import item_size, units  # noqa: E402
 from local.stack import LocalStack, free_port  # noqa: E402
-
-# ---- DynamoDB item sizes -----------------------------------------------------------------------
-
-
-def value_size(value: dict[str, Any]) -> int:
-    ((kind, inner),) = value.items()
-    if kind == "S":
-        return len(inner.encode())
-    if kind == "N":
-        digits = len(str(inner).lstrip("-").replace(".", "").lstrip("0")) or 1
-        return 1 + math.ceil(digits / 2)
-    if kind == "B":
-        return len(inner)
-    if kind in ("BOOL", "NULL"):
-        return 1
-    if kind in ("SS",):
-        return sum(len(s.encode()) for s in inner)
-    if kind == "NS":
-        return sum(value_size({"N": n}) for n in inner)
-    if kind == "L":
-        return 3 + sum(1 + value_size(v) for v in inner)
-    if kind == "M":
-        return 3 + sum(len(k.encode()) + 1 + value_size(v) for k, v in inner.items())
-    return 0
-
-
-def item_size(item: dict[str, Any]) -> int:
-    return sum(len(name.encode()) + value_size(value) for name, value in item.items())
-
-
-def units(size: int) -> int:
-    return max(1, math.ceil(size / 1024))
-
 
 # ---- write meter -------------------------------------------------------------------------------
 
