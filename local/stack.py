@@ -125,7 +125,7 @@ class LocalStack:
         if is_listening(self.moto_port):
             return False
         process = self._spawn(
-            "moto", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.moto_port)]
+            "moto", [sys.executable, "-m", "local.moto_server", "-H", "127.0.0.1", "-p", str(self.moto_port)]
         )
         wait_for(f"{self.moto_url}/moto-api/", process=process)
         return True

@@ -8,6 +8,9 @@ import pytest
 from moto import mock_aws
 
 from chalicelib.store import dynamo
+from local import moto_patches
+
+moto_patches.install()  # the same DynamoDB emulator as the local stack's moto server
 
 
 @pytest.fixture

@@ -1,0 +1,102 @@
+"""Make moto's TransactWriteItems cost what DynamoDB's does: the items it touches, not the table.
+
+moto (5.2) backs up every table a transaction names with ``copy.deepcopy`` before
+applying it, so each roll-up transaction copies the whole roll-up table: on the
+local stack, after a 30-day demo load, one stream chunk took seconds and the moto
+server grew past 2 GB. Worse, the moto server is threaded, and a deep copy that
+iterates a table while ``chalice local`` writes to it fails with "dictionary changed
+size during iteration" (a 500 to the stream pump, which then retries forever).
+
+The patch keeps moto's own transaction logic (conditions, cancellation reasons,
+stream records) and replaces only the backup: the touched items (and the length of
+each touched table's stream) are saved before, and restored if moto cancels the
+transaction. Transactions are serialised with a lock. Installed by the local moto
+server launcher (``python -m local.moto_server``) and by the in-process test fixture,
+so tests and the local stack run the same emulator.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from typing import Any
+
+_LOCK = threading.RLock()
+_installed = False
+
+
+class _TablesAreNotCopied:
+    """Stands in for the ``copy`` module inside moto's DynamoDB backend: a Table is returned as is."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+    @staticmethod
+    def deepcopy(value: Any, memo: dict[int, Any] | None = None) -> Any:
+        from moto.dynamodb.models.table import Table
+
+        return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+
+def _touched(backend: Any, transact_items: list[dict[str, Any]]) -> tuple[list[tuple], list[tuple]]:
+    """(table, hash, range, deep copy of the item or None) per target, and (table, stream length)."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    saved: list[tuple] = []
+    streams: dict[int, tuple] = {}
+    for entry in transact_items:
+        if len(entry) != 1:
+            continue
+        ((_, op),) = entry.items()
+        table = backend.tables.get(op.get("TableName")) if isinstance(op, dict) else None
+        if table is None:
+            continue
+        key = op.get("Key") or op.get("Item") or {}
+        if table.hash_key_attr not in key or (table.range_key_attr and table.range_key_attr not in key):
+            continue
+        hash_value = DynamoType(key[table.hash_key_attr])
+        range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+        saved.append((table, hash_value, range_value, copy.deepcopy(table.get_item(hash_value, range_value))))
+        if table.stream_shard is not None:
+            streams.setdefault(id(table), (table, len(table.stream_shard.items)))
+    return saved, list(streams.values())
+
+
+def _restore(saved: list[tuple], streams: list[tuple]) -> None:
+    for table, hash_value, range_value, old in reversed(saved):
+        if range_value is None:
+            if old is None:
+                table.items.pop(hash_value, None)
+            else:
+                table.items[hash_value] = old
+        elif old is None:
+            table.items.get(hash_value, {}).pop(range_value, None)
+            if hash_value in table.items and not table.items[hash_value]:
+                del table.items[hash_value]
+        else:
+            table.items[hash_value][range_value] = old
+    for table, length in streams:
+        del table.stream_shard.items[length:]
+
+
+def install() -> None:
+    """Idempotent; call before the first DynamoDB request reaches moto."""
+    global _installed
+    if _installed:
+        return
+    import moto.dynamodb.models as backend_module
+
+    original = backend_module.DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        with _LOCK:
+            saved, streams = _touched(self, transact_items)
+            try:
+                return original(self, transact_items)
+            except Exception:
+                _restore(saved, streams)
+                raise
+
+    backend_module.copy = _TablesAreNotCopied()  # type: ignore[assignment]
+    backend_module.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    _installed = True

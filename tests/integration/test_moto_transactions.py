@@ -1,0 +1,52 @@
+"""The local moto patch (``local/moto_patches.py``) keeps DynamoDB's all-or-nothing transactions."""
+
+from __future__ import annotations
+
+import pytest
+from botocore.exceptions import ClientError
+
+from chalicelib.store import dynamo
+from chalicelib.store.models import Rollup
+
+
+def _item(pk: str) -> dict | None:
+    key = {"pk": {"S": pk}, "sk": {"S": "x"}}
+    return dynamo.client().get_item(TableName=Rollup.Meta.table_name, Key=key, ConsistentRead=True).get("Item")
+
+
+def _add(pk: str) -> dict:
+    return {
+        "Update": {
+            "TableName": Rollup.Meta.table_name,
+            "Key": {"pk": {"S": pk}, "sk": {"S": "x"}},
+            "UpdateExpression": "ADD n :one",
+            "ExpressionAttributeValues": {":one": {"N": "1"}},
+        }
+    }
+
+
+def _put_new(pk: str) -> dict:
+    return {
+        "Put": {
+            "TableName": Rollup.Meta.table_name,
+            "Item": {"pk": {"S": pk}, "sk": {"S": "x"}, "n": {"N": "100"}},
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+    }
+
+
+def test_a_cancelled_transaction_leaves_every_item_as_it_was(aws) -> None:
+    client = dynamo.client()
+    client.transact_write_items(TransactItems=[_add("a"), _put_new("marker")])
+    assert _item("a")["n"] == {"N": "1"} and _item("marker")["n"] == {"N": "100"}
+
+    # The marker exists: the whole transaction is cancelled, including the updates before and after it.
+    with pytest.raises(ClientError) as raised:
+        client.transact_write_items(TransactItems=[_add("a"), _put_new("marker"), _add("fresh")])
+    assert raised.value.response["Error"]["Code"] == "TransactionCanceledException"
+    assert _item("a")["n"] == {"N": "1"}
+    assert _item("marker")["n"] == {"N": "100"}
+    assert _item("fresh") is None
+
+    client.transact_write_items(TransactItems=[_add("a"), _add("fresh")])
+    assert _item("a")["n"] == {"N": "2"} and _item("fresh")["n"] == {"N": "1"}
