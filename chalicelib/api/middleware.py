@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from chalice.app import Request, Response
 
-from chalicelib.observability import logger, metrics
+from chalicelib.observability import flush_metrics, logger, metrics
 
 
 def observability(event: Request, get_response: Callable[[Request], Response]) -> Response:
@@ -32,5 +32,5 @@ def observability(event: Request, get_response: Callable[[Request], Response]) -
         },
     )
     metrics.add_dimension(name="stage", value=context.get("stage") or "local")
-    metrics.flush_metrics(raise_on_empty_metrics=False)
+    flush_metrics()
     return response

@@ -31,11 +31,11 @@ def option(event: Any, name: str, default: Any = None) -> Any:
 
 def run_scheduled(job: Any, event: Any) -> dict[str, Any]:
     """Run a job module's ``run(now, **options)`` for a scheduled event and flush its EMF metrics."""
-    from chalicelib.observability import metrics
+    from chalicelib.observability import flush_metrics
 
     options = {name: value for name, value in (getattr(event, "detail", None) or {}).items() if name.startswith("max")}
     snake = {"".join("_" + c.lower() if c.isupper() else c for c in name): value for name, value in options.items()}
     try:
         return job.run(scheduled_time(event), **snake)
     finally:
-        metrics.flush_metrics(raise_on_empty_metrics=False)
+        flush_metrics()

@@ -35,7 +35,7 @@ from botocore.exceptions import ClientError
 from chalicelib.config import get_settings
 from chalicelib.domain.clock import parse_iso
 from chalicelib.domain.rollups import RollupFact, aggregate, first_chunk_end
-from chalicelib.observability import logger, metrics
+from chalicelib.observability import flush_metrics, logger, metrics
 from chalicelib.store import dynamo
 from chalicelib.store import rollups as rollup_store
 
@@ -167,7 +167,7 @@ def handle_stream_batch(raw_event: dict[str, Any], now: datetime | None = None) 
     metrics.add_metric(name="RollupItemsWritten", unit=MetricUnit.Count, value=report.items_written)
     if report.records_skipped:
         metrics.add_metric(name="RollupRecordsRedelivered", unit=MetricUnit.Count, value=report.records_skipped)
-    metrics.flush_metrics(raise_on_empty_metrics=False)
+    flush_metrics()
     logger.info(
         "roll-up batch",
         extra={
