@@ -225,7 +225,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"• {module:<16} started", flush=True)
         if not args.no_demo:
             subprocess.run(
-                [sys.executable, "-m", "local.demo_data", "--base-url", stack.api_url],
+                [
+                    *(sys.executable, "-m", "local.demo_data", "--base-url", stack.api_url),
+                    *("--days", str(args.demo_days), "--visits-per-day", str(args.demo_visits_per_day)),
+                ],
                 env=stack.env,
                 cwd=ROOT,
                 check=True,
@@ -234,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
         origin = f"http://127.0.0.1:{stack.api_port}"
         print("\nready", flush=True)
         print(f"  API base URL : {stack.api_url}")
-        print(f"  Dashboard    : {origin}/dashboard")
+        print(f"  Dashboard    : {origin}/dashboard#token={token}")
         print(f"  Admin token  : {token}")
         print(f"  Logs         : {stack.log_dir}")
         print(f"  Try          : curl -H 'Authorization: Bearer <token>' '{stack.api_url}/health'")
