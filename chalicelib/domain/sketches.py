@@ -11,8 +11,21 @@ low (HLL list mode, KLL exact mode), which keeps minute items at one write unit.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-import datasketches as ds
+if TYPE_CHECKING:
+    import datasketches as ds
+
+
+@cache
+def _ds() -> Any:
+    """DataSketches pulls in numpy (≈ 130 ms): imported on first use, so the ingest functions'
+    cold start never pays for it (only roll-up writes and reads merge sketches)."""
+    import datasketches
+
+    return datasketches
+
 
 # Sized so a sketch item stays within one or two 1 KB write units (updates are billed by item size):
 HLL_LG_K = 10  # ≈ 3.3 % relative standard error; 552 bytes at most (HLL_4)
@@ -20,6 +33,7 @@ KLL_K = 100  # ≈ 2.6 % normalised rank error; ≈ 1.3 KB when saturated
 
 
 def hll_merge(blobs: Iterable[bytes | None], values: Iterable[str] = ()) -> ds.hll_sketch:
+    ds = _ds()
     union = ds.hll_union(HLL_LG_K)
     for blob in blobs:
         if blob:
@@ -40,6 +54,7 @@ def distinct_count(blobs: Iterable[bytes | None]) -> int:
 
 
 def kll_merge(blobs: Iterable[bytes | None], values: Iterable[float] = ()) -> ds.kll_floats_sketch:
+    ds = _ds()
     sketch = ds.kll_floats_sketch(KLL_K)
     for blob in blobs:
         if blob:
