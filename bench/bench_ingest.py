@@ -69,7 +69,9 @@ botocore.client.BaseClient._make_api_call = wrapped
 from chalice.test import Client
 from chalicelib.auth import mint_token
 from app import app
+import resource, time
 events = 0
+cpu_started = time.process_time()
 with Client(app) as client:
     for batch in plan.batches:
         headers = {{"Content-Type": "application/json", "User-Agent": batch.user_agent}}
@@ -79,6 +81,9 @@ with Client(app) as client:
                                     headers=headers)
         assert response.status_code in (200, 202), response.body
         events += json.loads(response.body)["data"].get("accepted", 0)
+counts["handler_cpu_ms"] = round((time.process_time() - cpu_started) * 1000)
+counts["http_requests"] = len(plan.batches)
+counts["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 counts["events"] = events
 print(json.dumps(counts))
 """
@@ -177,6 +182,7 @@ def main() -> int:
     for label, accepted, requests, ours, floor in rows:
         print(f"{label:<48}{accepted:>8}{requests:>10}{ours:>9.2f}{floor:>9.2f}{ours / floor:>7.2f}")
     events = counts.pop("events")
+    cpu_ms, http_requests, rss_mb = counts.pop("handler_cpu_ms"), counts.pop("http_requests"), counts.pop("peak_rss_mb")
     write_ops = ("BatchWriteItem", "PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems")
     writes = sum(v for k, v in counts.items() if k in write_ops)
     items_written = sum(v for k, v in counts.items() if k.startswith("items:"))
@@ -186,6 +192,17 @@ def main() -> int:
     print(f"  write requests / event : {writes / events:.3f}   ({calls})")
     print(f"  items written / event  : {items_written / events:.3f}   (raw item + sessions + rate limit + catalog)")
     print(f"  read requests / event  : {reads / events:.3f}")
+    print(
+        f"\nHandler compute (in-process, storage on the moto server): {cpu_ms / http_requests:.1f} ms CPU per request "
+        f"({events / http_requests:.1f} events per request), {cpu_ms / events:.2f} ms per event; "
+        f"peak RSS {rss_mb} MB (Lambda memory setting: 512 MB)"
+    )
+    print(
+        f"SUMMARY ratio full-batch {rows[0][3] / rows[0][4]:.2f}, "
+        f"SDK-sized {rows[1][3] / rows[1][4]:.2f} (goal <= 1.3); "
+        f"write requests/event {writes / events:.3f}; items/event {items_written / events:.3f}; "
+        f"handler CPU {cpu_ms / http_requests:.1f} ms/request"
+    )
     return 0
 
 
