@@ -428,7 +428,7 @@
       state.overviewLoaded = true;
       panels.overview.set('ready');
       var updated = Date.parse(data.lastUpdated);
-      setLive('live', 'Live · updated ' + (isFinite(updated) ? utcLong(updated).replace(/^.*, /, '') : String(data.lastUpdated)));
+      setLive('live', 'Live · updated ' + (isFinite(updated) ? new Date(updated).toISOString().slice(11, 19) + ' UTC' : String(data.lastUpdated)));
       $('last-updated').parentNode.title = 'Last updated ' + String(data.lastUpdated) + ' · refreshes every 5 s while visible';
     } catch (error) {
       panels.overview.fail(error, refreshOverview);
