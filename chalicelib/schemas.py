@@ -94,7 +94,9 @@ JsonData = Annotated[dict[str, Any], AfterValidator(bounded_json)]
 
 
 class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # defer_build: a model's validator is built on first use, not at import, so a cold start
+    # only pays for the models its first request needs (every route shares one Lambda package).
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
     message_id: str | None = Field(default=None, alias="messageId")
     timestamp: str | None = None

@@ -14,7 +14,7 @@ StepKind = Literal["activity", "interaction", "conversion"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True, populate_by_name=True)
 
 
 class DateRange(_Strict):

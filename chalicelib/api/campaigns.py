@@ -32,7 +32,7 @@ class Conflict(ApiError):
 
 
 class CampaignFields(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
     campaign_name: str | None = Field(default=None, alias="campaignName", min_length=1, max_length=256)
     campaign_source: str | None = Field(default=None, alias="campaignSource", max_length=256)

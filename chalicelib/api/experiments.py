@@ -43,13 +43,13 @@ SEED_FIELDS = (
 
 
 class VariantBody(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
     name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\- ]+$")
     weight: float = Field(default=1.0, gt=0, le=1_000_000)
 
 
 class ExperimentBody(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True, populate_by_name=True)
     test_name: str = Field(alias="testName", min_length=1, max_length=200)
     test_type: Literal["page", "feature", "content", "pricing", "email", "other"] = Field(
         default="feature", alias="testType"
@@ -91,7 +91,7 @@ class ExperimentBody(BaseModel):
 
 
 class AssignBody(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
     session_id: Identifier | None = Field(default=None, alias="sessionId")
 
 

@@ -34,7 +34,7 @@ DEFAULT_DAYS = 30
 
 
 class ExportBody(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
     data_type: Literal[fmt.DATASETS] = Field(alias="dataType")  # type: ignore[valid-type]
     format: Literal["csv", "json"] = "json"

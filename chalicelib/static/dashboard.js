@@ -95,6 +95,13 @@
     return hm;
   }
 
+  /** "14:05" today (UTC), "Mar 4 14:05" on other days. */
+  function shortTime(ms) {
+    var d = new Date(ms);
+    var hm = pad(d.getUTCHours()) + ':' + pad(d.getUTCMinutes());
+    return new Date().toISOString().slice(0, 10) === d.toISOString().slice(0, 10) ? hm : MONTHS[d.getUTCMonth()] + ' ' + d.getUTCDate() + ' ' + hm;
+  }
+
   function utcLong(ms) {
     var d = new Date(ms);
     return MONTHS[d.getUTCMonth()] + ' ' + d.getUTCDate() + ', ' + pad(d.getUTCHours()) + ':' + pad(d.getUTCMinutes()) + ' UTC';
@@ -234,7 +241,8 @@
     var text = error instanceof ApiError ? error.message : 'Something went wrong while drawing this panel.';
     if (!(error instanceof ApiError) && window.console) window.console.warn(error);
     var box = el('div', { className: 'alert alert-error', attrs: { role: 'alert' } }, [
-      el('strong', null, [error instanceof ApiError && error.status === 403 ? 'Not allowed: ' : 'Could not load: ']),
+      el('strong', null, [!(error instanceof ApiError) ? 'Could not show this: '
+        : error.status === 403 ? 'Not allowed: ' : error.status === 400 ? 'Check the input: ' : 'Could not load: ']),
       el('span', { className: 'error-message' }, [text])
     ]);
     if (error instanceof ApiError && error.details && error.details.length) {
@@ -753,6 +761,9 @@
     var panel = panels.funnel;
     var request = funnelRequest();
     if (request.problems.length) {
+      panel.gen += 1;  // drop any answer still on its way
+      $('funnel-run').disabled = false;
+      clear($('funnel-result'));
       panel.fail(new ApiError(400, 'VALIDATION_ERROR', 'Fix the highlighted steps and try again.', request.problems));
       return;
     }
@@ -807,9 +818,10 @@
     var list = el('ol', { className: 'fsteps' });
     rows.forEach(function (row, i) {
       var width = Math.max(0, Math.min(100, num(row.conversionRate)));
-      var bar = el('div', { className: 'fbar' }, [
+      var narrow = width < 14;  // the count goes beside a short bar, not on it
+      var bar = el('div', { className: 'fbar' + (narrow ? ' narrow' : '') }, [
         el('div', { className: 'fbar-fill', style: { width: width + '%' } }),
-        el('span', { className: 'fbar-text', dataset: { field: 'count', value: String(row.count) } }, [fmtInt(row.count)])
+        el('span', { className: 'fbar-text', style: narrow ? { left: 'calc(' + width + '% + 8px)' } : {}, dataset: { field: 'count', value: String(row.count) } }, [fmtInt(row.count)])
       ]);
       var stats = el('div', { className: 'fstats' }, [
         stat('of step 1', pct(row.conversionRate), 'conversionRate', row.conversionRate),
@@ -855,6 +867,12 @@
       clear(out);
       panel.fail(error, function () { loadJourney(userId); });
     });
+  }
+
+  /** "https://bilten.com/events/evt-001?x=1" → "/events/evt-001?x=1" (the full URL stays in the title). */
+  function pathOf(url) {
+    var m = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*(.*)$/i.exec(url);
+    return m ? (m[1] || '/') : url;
   }
 
   function statCard(label, value, id) {
@@ -908,9 +926,9 @@
         el('tbody', null, rows.map(function (r) {
           var t = Date.parse(r.created_at);
           return el('tr', null, [
-            el('td', { className: 'nowrap' }, [isFinite(t) ? utcLong(t).replace(' UTC', '') : String(r.created_at)]),
+            el('td', { className: 'nowrap', title: String(r.created_at) }, [isFinite(t) ? shortTime(t) : String(r.created_at)]),
             el('td', null, [el('code', null, [String(r.event_type)])]),
-            el('td', { className: 'ellipsis', title: r.page_url || '' }, [r.page_url ? String(r.page_url) : '–'])
+            el('td', { className: 'ellipsis mono', title: r.page_url || '' }, [r.page_url ? pathOf(String(r.page_url)) : '–'])
           ]);
         }))
       ])]));
@@ -1148,6 +1166,15 @@
 
   function loadExperiments(refreshId) {
     var panel = panels.experiments;
+    if (state.claims && state.claims.role !== 'admin') {
+      // The API lists experiments to admins only; an analyst reads results by id.
+      panel.begin(true);
+      panel.set('idle');
+      clear($('experiment-list')).appendChild(el('p', { className: 'empty' }, [
+        'Listing experiments needs an admin token (you are signed in as ' + String(state.claims.role) + ').'
+      ]));
+      return;
+    }
     var gen = panel.begin();
     api('GET', '/experiments').then(function (answer) {
       var list = (answer.data.experiments || []).slice().sort(function (a, b) {
