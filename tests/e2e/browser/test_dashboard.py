@@ -1,7 +1,7 @@
 """The analytics dashboard in a real browser, against the local stack with a small demo data set.
 
-The data set is the demo generator's (two days, a live last hour) loaded through ``POST /batch``
-like ``make dev`` does, plus what the generator does not make: campaign records for its UTM
+The data set is the demo generator's (yesterday and today, with a live last hour) loaded through
+``POST /batch`` like ``make dev`` does, plus what the generator does not make: campaign records for its UTM
 campaigns, a cluster of heatmap clicks on one page, and an A/B experiment with exposures and
 purchases. Every panel must render it without console errors, and the funnel builder must show
 exactly what ``POST /funnel-analysis`` answers for the same steps.
@@ -119,9 +119,9 @@ def _experiment(api_url: str, admin: str, rng: random.Random, participants: int 
 
 
 def load_dashboard_data(api_url: str, admin: str) -> dict[str, Any]:
-    """The demo generator's events for two days, campaigns, a heatmap page and an experiment."""
+    """The demo generator's events for yesterday and today, campaigns, a heatmap page and an experiment."""
     rng = random.Random(42)
-    plan = generate(datetime.now(UTC), days=2, visits_per_day=14, seed=21)
+    plan = generate(datetime.now(UTC), days=1, visits_per_day=30, seed=7)
     # One backend performance report in four: every endpoint still reports, a quarter of the writes.
     plan.batches = [b for i, b in enumerate(plan.batches) if b.events[0]["type"] != "performance" or i % 4 == 0]
     totals = load(api_url, plan, workers=4, progress=False)
