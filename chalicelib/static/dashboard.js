@@ -157,7 +157,7 @@
     charts: {},
     knownTypes: {},
     overviewLoaded: false,
-    refreshing: false
+    refreshing: 0
   };
 
   function api(method, path, body) {
@@ -286,7 +286,7 @@
     state.charts = {};
     Object.keys(panels).forEach(function (key) { panels[key].gen += 1; });
     state.overviewLoaded = false;
-    state.refreshing = false;
+    state.refreshing = 0;
   }
 
   function signOut(message) {
@@ -374,7 +374,7 @@
     savePrefs();
     setRangeButtons();
     state.overviewLoaded = false;
-    refreshOverview();
+    refreshOverview(true);
     loadRangePanels();
   }
 
@@ -404,24 +404,25 @@
     else if (mode === 'paused') $('last-updated').textContent = 'Paused while the tab is hidden';
   }
 
-  function refreshOverview() {
-    if (!state.token || state.refreshing) return;
+  /** One real-time read; `force` replaces a read in flight (its answer is then dropped). */
+  function refreshOverview(force) {
+    if (!state.token || (state.refreshing && force !== true)) return;
     clearTimeout(state.timer);
     var panel = panels.overview;
     var quiet = state.overviewLoaded;
     var gen = panel.begin(quiet);
     if (!quiet) panels.performance.begin();
-    state.refreshing = true;
+    state.refreshing = gen;
     setLive('loading', quiet ? $('last-updated').textContent : 'Loading…');
     api('GET', '/real-time' + query({ timeRange: state.range })).then(function (answer) {
-      state.refreshing = false;
-      if (!panel.live(gen)) { scheduleRefresh(); return; }
+      if (state.refreshing === gen) state.refreshing = 0;
+      if (!panel.live(gen)) return;  // replaced by a newer read, which schedules the next one
       applyOverview(answer.data, gen);
       scheduleRefresh();
     }, function (error) {
-      state.refreshing = false;
-      if (!panel.live(gen)) { scheduleRefresh(); return; }
-      panel.fail(error, refreshOverview);
+      if (state.refreshing === gen) state.refreshing = 0;
+      if (!panel.live(gen)) return;
+      panel.fail(error, function () { refreshOverview(true); });
       if (!state.token) return;
       panels.performance.set('idle');
       setLive('error', 'Update failed, retrying in 5 s');
@@ -439,7 +440,7 @@
       setLive('live', 'Live · updated ' + (isFinite(updated) ? new Date(updated).toISOString().slice(11, 19) + ' UTC' : String(data.lastUpdated)));
       $('last-updated').parentNode.title = 'Last updated ' + String(data.lastUpdated) + ' · refreshes every 5 s while visible';
     } catch (error) {
-      panels.overview.fail(error, refreshOverview);
+      panels.overview.fail(error, function () { refreshOverview(true); });
     }
   }
 
@@ -1286,8 +1287,6 @@
 
   // ---- export ------------------------------------------------------------------------------------
 
-  var exportJob = { gen: 0 };
-
   function exportStatus(children, kind) {
     var out = clear($('export-result'));
     out.appendChild(el('div', { className: 'export-status ' + (kind || '') }, children));
@@ -1305,7 +1304,6 @@
       dateRange: { startDate: isoSeconds(now - RANGES[range].span), endDate: isoSeconds(now) }
     };
     var gen = panel.begin();
-    exportJob.gen = gen;
     setExportButtons(true);
     exportStatus([el('span', { className: 'spinner' }), 'Exporting ' + dataType + ' (' + format.toUpperCase() + ', ' + RANGES[range].label + ')…']);
     api('POST', '/export', body).then(function (answer) {
