@@ -30,6 +30,7 @@ from functools import lru_cache
 from typing import Any
 
 import boto3
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from chalicelib.config import get_settings
@@ -209,8 +210,12 @@ def pages(spec: ExportSpec, units: list[str], start: Position) -> Iterator[Page]
 
 @lru_cache(maxsize=1)
 def s3() -> Any:
+    """Signature V4 explicitly: presigned download links in the legacy V2 form are refused by
+    buckets in newer regions and by KMS-encrypted objects."""
     settings = get_settings()
-    return boto3.client("s3", region_name=settings.region, endpoint_url=settings.s3_endpoint)
+    return boto3.client(
+        "s3", region_name=settings.region, endpoint_url=settings.s3_endpoint, config=Config(signature_version="s3v4")
+    )
 
 
 def reset_s3() -> None:

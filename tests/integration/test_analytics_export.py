@@ -92,6 +92,7 @@ def test_large_export_becomes_a_resumable_job(client, stored, monkeypatch) -> No
     assert final["status"] == "completed" and final["progress"]["percent"] == 100.0
     assert final["progress"]["rowsWritten"] == 10
     bucket = get_settings().export_bucket
+    assert "X-Amz-Signature=" in final["downloadUrl"], "presigned with Signature V4"
     key = urlsplit(final["downloadUrl"]).path.lstrip("/").removeprefix(bucket + "/")
     text = export_store.s3().get_object(Bucket=bucket, Key=key)["Body"].read().decode()
     rows = list(csv.DictReader(io.StringIO(text)))
