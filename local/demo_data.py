@@ -393,6 +393,70 @@ def load(base_url: str, plan: DemoPlan, workers: int = 4, progress: bool = True)
     return totals
 
 
+DEMO_EXPERIMENT = {
+    "testName": "Checkout button colour",
+    "testType": "page",
+    "variants": [{"name": "control"}, {"name": "green-button"}],
+    "conversionType": "purchase",
+    "minSample": 50,
+}
+
+
+def load_catalogue(base_url: str, admin_token: str, seed: int = 7, per_variant: int = 60) -> dict[str, Any]:
+    """The demo campaigns (so first-touch performance has names) and one running A/B test with
+    exposures and purchases, through the admin routes like an operator would set them up."""
+    rng = random.Random(seed)
+    session = requests.Session()
+    admin = {"Authorization": f"Bearer {admin_token}", "User-Agent": USER_AGENTS[0]}
+    for campaign_id, source, medium, term in CAMPAIGNS:
+        body = {
+            "campaignId": campaign_id,
+            "campaignName": campaign_id.replace("_", " ").title(),
+            "campaignSource": source,
+            "campaignMedium": medium,
+            **({"campaignTerm": term} if term else {}),
+        }
+        response = session.post(f"{base_url}/campaigns", json=body, headers=admin, timeout=30)
+        if response.status_code not in (201, 409):
+            raise RuntimeError(f"campaign refused ({response.status_code}): {response.text[:300]}")
+    response = session.post(f"{base_url}/experiments", json=DEMO_EXPERIMENT, headers=admin, timeout=30)
+    if response.status_code != 201:
+        raise RuntimeError(f"experiment refused ({response.status_code}): {response.text[:300]}")
+    experiment_id = response.json()["data"]["id"]
+    local = __import__("threading").local()
+
+    def assign(unit: str) -> tuple[str, str]:
+        if not hasattr(local, "session"):
+            local.session = requests.Session()
+        answer = local.session.post(
+            f"{base_url}/experiments/{experiment_id}/assign",
+            json={"sessionId": unit},
+            headers={"User-Agent": USER_AGENTS[0]},
+            timeout=30,
+        )
+        answer.raise_for_status()
+        return unit, answer.json()["data"]["variant"]
+
+    units = [f"session_ab_{seed}_{i:04d}" for i in range(2 * per_variant)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assigned = list(pool.map(assign, units))
+    b = _Builder(rng, seed + 1000)
+    now = datetime.now(UTC) - timedelta(minutes=5)
+    purchases = [
+        {
+            "type": "conversion",
+            "conversionType": "purchase",
+            "conversionValue": rng.choice((29.99, 49.5, 74.0)),
+            "sessionId": unit,
+            **b.stamp(now - timedelta(seconds=index)),
+        }
+        for index, (unit, variant) in enumerate(assigned)
+        if rng.random() < (0.3 if variant == "green-button" else 0.15)
+    ]
+    send(base_url, VisitBatch(None, USER_AGENTS[0], purchases), None, session)
+    return {"campaigns": len(CAMPAIGNS), "experiment": experiment_id, "exposures": len(assigned)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Load the demo data set through POST /batch.")
     parser.add_argument("--base-url", required=True)
@@ -414,6 +478,12 @@ def main(argv: list[str] | None = None) -> int:
     plan = generate(days=args.days, visits_per_day=args.visits_per_day)
     print(f"• loading demo data: {plan.event_count} events in {len(plan.batches)} requests", flush=True)
     totals = load(args.base_url, plan)
+    from chalicelib.auth import mint_token
+    from chalicelib.jobs.registry import JOBS
+
+    catalogue = load_catalogue(args.base_url, mint_token("admin", "demo-loader", 3600))
+    JOBS["ab-results"].run(utc_now())  # results now, not at the scheduler's next quarter hour
+    print(f"• demo campaigns and experiment: {catalogue}", flush=True)
     JobCheckpoint(job="demo-data", position="loaded", state=totals, updated_at=iso(utc_now())).save()
     print(f"• demo data loaded: {totals}", flush=True)
     return 0

@@ -122,6 +122,7 @@ def test_make_dev_reaches_ready_and_prints_url_and_token() -> None:
         token_line = next(line for line in first.stdout.splitlines() if "Admin token" in line)
         assert token_line.split(":", 1)[1].strip().count(".") == 2
         assert "demo data loaded" in first.stdout and "demo data:" in first.stdout  # progress bar
+        assert "demo campaigns and experiment" in first.stdout
         second = subprocess.run([*command, "--exit-when-ready"], cwd=ROOT, capture_output=True, text=True, timeout=300)
         assert second.returncode == 0, second.stdout + second.stderr
         assert "demo data already loaded" in second.stdout
