@@ -95,8 +95,10 @@ print(json.dumps(counts))
     env["RATE_LIMIT_REQUESTS"] = "1000000"
     payload = json.dumps([b.__dict__ for b in plan.batches])
     result = subprocess.run(
-        [sys.executable, "-c", code], input=payload, capture_output=True, text=True, env=env, cwd=ROOT, check=True
+        [sys.executable, "-c", code], input=payload, capture_output=True, text=True, env=env, cwd=ROOT
     )
+    if result.returncode != 0:
+        raise SystemExit(f"in-process count failed:\n{result.stderr[-3000:]}")
     return Counter(json.loads(result.stdout.strip().splitlines()[-1]))
 
 
