@@ -20,6 +20,10 @@ import requests
 from local.stack import ROOT, LocalStack, admin_token
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+# Headless Chromium announces itself as "HeadlessChrome", which the API rightly drops as a bot;
+# the tests browse as the desktop browser a visitor would use. The browser-wide flag matters for
+# beacons: the browser process sends them after the page is gone, without the context's override.
+DESKTOP_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -27,10 +31,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    f"--user-agent={DESKTOP_UA}",
 ]
-# Headless Chromium announces itself as "HeadlessChrome", which the API rightly drops as a bot;
-# the tests browse as the desktop browser a visitor would use.
-DESKTOP_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36"
 SCREENSHOTS = Path(ROOT) / "test-artifacts" / "screenshots"
 
 
@@ -108,13 +110,21 @@ def demo_config(**settings: Any) -> str:
     return f"window.biltenDemoConfig = {json.dumps(settings)};"
 
 
-def eventually(check: Callable[[], Any], timeout: float = 20.0, interval: float = 0.5) -> Any:
-    """Retry ``check`` until it returns a truthy value (reads behind the stream pump lag a little)."""
+def eventually(check: Callable[[], Any], timeout: float = 20.0, interval: float = 0.5, page: Any = None) -> Any:
+    """Retry ``check`` until it returns a truthy value (reads behind the stream pump lag a little).
+
+    With a ``page``, it waits through Playwright: the sync API delivers events (requests, responses,
+    console lines) only while the test calls into it, so a plain sleep would starve a check that
+    reads what those events recorded.
+    """
     deadline = time.monotonic() + timeout
     last: Any = None
     while time.monotonic() < deadline:
         last = check()
         if last:
             return last
-        time.sleep(interval)
+        if page is not None:
+            page.wait_for_timeout(interval * 1000)
+        else:
+            time.sleep(interval)
     return last
