@@ -93,6 +93,7 @@ print(json.dumps(counts))
     env["POWERTOOLS_LOG_LEVEL"] = "WARNING"
     env["POWERTOOLS_METRICS_DISABLED"] = "true"
     env["RATE_LIMIT_REQUESTS"] = "1000000"
+    env["MAX_EVENT_AGE_DAYS"] = "40"  # the demo plan reaches back further than the default week
     payload = json.dumps([b.__dict__ for b in plan.batches])
     result = subprocess.run(
         [sys.executable, "-c", code], input=payload, capture_output=True, text=True, env=env, cwd=ROOT
