@@ -1,4 +1,4 @@
-"""The local moto patch (``local/moto_patches.py``) keeps DynamoDB's all-or-nothing transactions."""
+"""The local moto patches (``local/moto_patches.py``) keep DynamoDB's semantics for transactions and queries."""
 
 from __future__ import annotations
 
@@ -50,3 +50,32 @@ def test_a_cancelled_transaction_leaves_every_item_as_it_was(aws) -> None:
 
     client.transact_write_items(TransactItems=[_add("a"), _add("fresh")])
     assert _item("a")["n"] == {"N": "2"} and _item("fresh")["n"] == {"N": "1"}
+
+
+def test_a_query_reads_its_partition_only_and_in_key_order(aws) -> None:
+    """The query patch: same answers as DynamoDB, in sort-key order, forwards and backwards, with paging."""
+    client = dynamo.client()
+    table = Rollup.Meta.table_name
+    for pk in ("p1", "p2"):
+        for n in (3, 1, 2, 5, 4):
+            client.put_item(TableName=table, Item={"pk": {"S": pk}, "sk": {"S": f"{pk}-{n}"}})
+
+    def keys(**extra: object) -> list[str]:
+        response = client.query(
+            TableName=table, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "p2"}}, **extra
+        )
+        return [item["sk"]["S"] for item in response["Items"]]
+
+    assert keys() == [f"p2-{n}" for n in range(1, 6)]
+    assert keys(ScanIndexForward=False) == [f"p2-{n}" for n in range(5, 0, -1)]
+    first = client.query(
+        TableName=table, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "p2"}}, Limit=2
+    )
+    assert [i["sk"]["S"] for i in first["Items"]] == ["p2-1", "p2-2"]
+    assert keys(ExclusiveStartKey=first["LastEvaluatedKey"]) == ["p2-3", "p2-4", "p2-5"]
+    assert (
+        client.query(
+            TableName=table, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "none"}}
+        )["Items"]
+        == []
+    )
