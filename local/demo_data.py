@@ -402,11 +402,9 @@ DEMO_EXPERIMENT = {
 }
 
 
-def load_catalogue(base_url: str, admin_token: str, seed: int = 7, per_variant: int = 60) -> dict[str, Any]:
-    """The demo campaigns (so first-touch performance has names) and one running A/B test with
-    exposures and purchases, through the admin routes like an operator would set them up."""
-    rng = random.Random(seed)
-    session = requests.Session()
+def create_campaigns(base_url: str, admin_token: str, session: requests.Session | None = None) -> None:
+    """The demo's UTM campaigns as campaign records (an existing one is left as it is)."""
+    session = session or requests.Session()
     admin = {"Authorization": f"Bearer {admin_token}", "User-Agent": USER_AGENTS[0]}
     for campaign_id, source, medium, term in CAMPAIGNS:
         body = {
@@ -419,6 +417,15 @@ def load_catalogue(base_url: str, admin_token: str, seed: int = 7, per_variant: 
         response = session.post(f"{base_url}/campaigns", json=body, headers=admin, timeout=30)
         if response.status_code not in (201, 409):
             raise RuntimeError(f"campaign refused ({response.status_code}): {response.text[:300]}")
+
+
+def load_catalogue(base_url: str, admin_token: str, seed: int = 7, per_variant: int = 60) -> dict[str, Any]:
+    """The demo campaigns (so first-touch performance has names) and one running A/B test with
+    exposures and purchases, through the admin routes like an operator would set them up."""
+    rng = random.Random(seed)
+    session = requests.Session()
+    admin = {"Authorization": f"Bearer {admin_token}", "User-Agent": USER_AGENTS[0]}
+    create_campaigns(base_url, admin_token, session)
     response = session.post(f"{base_url}/experiments", json=DEMO_EXPERIMENT, headers=admin, timeout=30)
     if response.status_code != 201:
         raise RuntimeError(f"experiment refused ({response.status_code}): {response.text[:300]}")

@@ -20,53 +20,12 @@ import requests
 from chalicelib.domain.clock import iso
 from local.demo_data import generate, load
 from local.stack import LocalStack, admin_token
+from tests.seed_examples import SEED_BODIES, SEED_FUNNEL
 
 pytestmark = pytest.mark.e2e
 
 BROWSER = {
     "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36"
-}
-SEED_INGEST = {
-    "activity": {
-        "eventType": "page_view",
-        "sessionId": "session-123",
-        "pageUrl": "https://bilten.com/events",
-        "eventData": {"referrer": "google.com", "searchTerm": "music events"},
-    },
-    "event-interaction": {
-        "eventId": "event-uuid",
-        "interactionType": "view",
-        "sessionId": "session-123",
-        "interactionData": {"duration": 45, "scrollDepth": 75},
-    },
-    "conversion": {
-        "conversionType": "purchase",
-        "conversionValue": 99.99,
-        "sessionId": "session-123",
-        "campaignId": "summer2024",
-        "conversionData": {"orderId": "order-123", "ticketCount": 2},
-    },
-    "performance": {"endpoint": "/api/v1/events", "responseTime": 245, "statusCode": 200, "errorMessage": None},
-    "heatmap": {
-        "pageUrl": "https://bilten.com/events",
-        "xPosition": 150,
-        "yPosition": 200,
-        "elementSelector": ".event-card",
-        "clickCount": 1,
-        "hoverCount": 3,
-        "scrollDepth": 75,
-        "sessionId": "session-123",
-    },
-}
-SEED_FUNNEL = {
-    "funnelSteps": [
-        {"name": "Page View", "eventType": "page_view"},
-        {"name": "Event View", "eventType": "event_view"},
-        {"name": "Add to Cart", "eventType": "add_to_cart"},
-        {"name": "Purchase", "eventType": "purchase"},
-    ],
-    "timeRange": "30d",
-    "filters": {},
 }
 
 
@@ -110,9 +69,9 @@ def _has(row: dict[str, Any], *keys: str) -> None:
     assert not missing, f"missing {missing} in {sorted(row)}"
 
 
-@pytest.mark.parametrize("route", sorted(SEED_INGEST))
+@pytest.mark.parametrize("route", sorted(SEED_BODIES))
 def test_seed_ingest_bodies_answer_tracking_id_and_timestamp(api, route: str) -> None:
-    response = api("POST", f"/{route}", SEED_INGEST[route], auth=False)
+    response = api("POST", f"/{route}", SEED_BODIES[route], auth=False)
     body = response.json()
     assert response.status_code == 200, body
     assert body["success"] is True and isinstance(body["message"], str)

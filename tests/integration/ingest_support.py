@@ -15,43 +15,10 @@ from typing import Any
 from chalicelib.domain.clock import iso
 from chalicelib.store import dynamo
 from chalicelib.store.models import ALL_MODELS, Dedup, RawEvent, Session
+from tests.seed_examples import SEED_BODIES
 
 BASE = "/api/v1/tracking"
 JSON = {"Content-Type": "application/json"}
-
-# The seed's example request bodies, verbatim.
-SEED_BODIES: dict[str, dict[str, Any]] = {
-    "activity": {
-        "eventType": "page_view",
-        "sessionId": "session-123",
-        "pageUrl": "https://bilten.com/events",
-        "eventData": {"referrer": "google.com", "searchTerm": "music events"},
-    },
-    "event-interaction": {
-        "eventId": "event-uuid",
-        "interactionType": "view",
-        "sessionId": "session-123",
-        "interactionData": {"duration": 45, "scrollDepth": 75},
-    },
-    "conversion": {
-        "conversionType": "purchase",
-        "conversionValue": 99.99,
-        "sessionId": "session-123",
-        "campaignId": "summer2024",
-        "conversionData": {"orderId": "order-123", "ticketCount": 2},
-    },
-    "performance": {"endpoint": "/api/v1/events", "responseTime": 245, "statusCode": 200, "errorMessage": None},
-    "heatmap": {
-        "pageUrl": "https://bilten.com/events",
-        "xPosition": 150,
-        "yPosition": 200,
-        "elementSelector": ".event-card",
-        "clickCount": 1,
-        "hoverCount": 3,
-        "scrollDepth": 75,
-        "sessionId": "session-123",
-    },
-}
 
 
 def seed(route: str, **overrides: Any) -> dict[str, Any]:

@@ -25,7 +25,7 @@ import requests
 
 from chalicelib.auth import mint_token
 from chalicelib.domain.clock import iso
-from local.demo_data import CAMPAIGNS, SITE, USER_AGENTS, generate, load
+from local.demo_data import CAMPAIGNS, SITE, USER_AGENTS, create_campaigns, generate, load
 from local.stack import LocalStack
 from tests.e2e.browser.conftest import SCREENSHOTS, eventually
 
@@ -126,19 +126,7 @@ def load_dashboard_data(api_url: str, admin: str) -> dict[str, Any]:
     plan.batches = [b for i, b in enumerate(plan.batches) if b.events[0]["type"] != "performance" or i % 4 == 0]
     totals = load(api_url, plan, workers=4, progress=False)
     _post(f"{api_url}/batch", {"events": _heatmap_cluster(rng)})
-    for campaign_id, source, medium, term in CAMPAIGNS:
-        body = {
-            "campaignId": campaign_id,
-            "campaignName": campaign_id.replace("_", " ").title(),
-            "campaignSource": source,
-            "campaignMedium": medium,
-        }
-        if term:
-            body["campaignTerm"] = term
-        response = requests.post(
-            f"{api_url}/campaigns", json=body, headers={**BROWSER, "Authorization": f"Bearer {admin}"}, timeout=30
-        )
-        assert response.status_code in (201, 409), response.text
+    create_campaigns(api_url, admin)
     experiment_id, experiment_purchases = _experiment(api_url, admin, rng)
     human = [b for b in plan.batches if "Googlebot" not in b.user_agent]
     events = [e for b in human for e in b.events]
