@@ -1,4 +1,4 @@
-"""Make moto's DynamoDB cost what DynamoDB's does: a transaction the items it touches, a query its partition.
+"""Make moto's DynamoDB behave and cost like DynamoDB: transactions, queries and stream sequence numbers.
 
 moto (5.2) backs up every table a transaction names with ``copy.deepcopy`` before
 applying it, so each roll-up transaction copies the whole roll-up table: on the
@@ -12,6 +12,13 @@ filtering on the partition key, so each query costs the whole table; a 30-day fu
 (hundreds of partition queries) took minutes on the demo data set. The patch hands the
 query only the queried partition's items (a thread-local hint read by ``all_items``);
 everything else about the query (conditions, paging, filters) is moto's.
+
+Stream records: moto numbers a record ``len(records) + start`` without a lock, so two
+threads writing the same table at once (ingest writes raw chunks concurrently) can get
+the same sequence number. A resume "at" that number then restarts one record early,
+and the roll-up handler, skipping what a chunk marker covers "up to" that number,
+skipped the twin too: a stream test lost one purchase under load. DynamoDB's sequence
+numbers are unique per shard; the patch serialises ``StreamShard.add`` so moto's are too.
 
 The transaction patch keeps moto's own transaction logic (conditions, cancellation reasons,
 stream records) and replaces only the backup: the touched items (and the length of
@@ -116,15 +123,27 @@ def _patch_queries(table_class: Any) -> None:
     table_class.query = partition_query
 
 
+def _patch_stream_numbering(shard_class: Any) -> None:
+    add = shard_class.add
+    lock = threading.Lock()
+
+    def add_numbered_once(self: Any, old: Any, new: Any) -> None:
+        with lock:
+            add(self, old, new)
+
+    shard_class.add = add_numbered_once
+
+
 def install() -> None:
     """Idempotent; call before the first DynamoDB request reaches moto."""
     global _installed
     if _installed:
         return
     import moto.dynamodb.models as backend_module
-    from moto.dynamodb.models.table import Table
+    from moto.dynamodb.models.table import StreamShard, Table
 
     _patch_queries(Table)
+    _patch_stream_numbering(StreamShard)
     original = backend_module.DynamoDBBackend.transact_write_items
 
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
