@@ -169,10 +169,15 @@ def query_parameters(view: Any) -> list[dict[str, Any]]:
     ]
 
 
-def _model_schema(model: type[BaseModel], components: dict[str, Any]) -> dict[str, Any]:
+def _json_schema(model: type[BaseModel], components: dict[str, Any]) -> dict[str, Any]:
+    """The model's schema, its nested definitions moved into ``components``."""
     schema = model.model_json_schema(by_alias=True, ref_template=COMPONENT_REF)
     components.update(schema.pop("$defs", {}))
-    components[model.__name__] = schema
+    return schema
+
+
+def _model_schema(model: type[BaseModel], components: dict[str, Any]) -> dict[str, Any]:
+    components[model.__name__] = _json_schema(model, components)
     return _ref(model.__name__)
 
 
@@ -180,8 +185,7 @@ def _batch_schema(components: dict[str, Any]) -> dict[str, Any]:
     """``{"events": [...]}``: each item one of the single-event bodies plus its ``type``."""
     items = []
     for kind, model in BODY_MODELS.items():
-        schema = model.model_json_schema(by_alias=True, ref_template=COMPONENT_REF)
-        components.update(schema.pop("$defs", {}))
+        schema = _json_schema(model, components)
         name = f"Batch{model.__name__}"
         components[name] = {
             **schema,
