@@ -23,11 +23,14 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from infrastructure.package import RUNTIME_PROVIDED  # noqa: E402
+
 PROBE = "import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
 
 
 PACKAGE = ROOT / "build" / "package" / "prod"
-RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six.py")
 
 
 def lambda_layout(workdir: Path) -> tuple[list[str], Path]:
@@ -41,8 +44,10 @@ def lambda_layout(workdir: Path) -> tuple[list[str], Path]:
     import boto3
 
     site_packages = Path(boto3.__file__).resolve().parent.parent
-    for name in RUNTIME_PROVIDED:
-        (runtime_dir / name).symlink_to(site_packages / name)
+    for name in RUNTIME_PROVIDED:  # what `make package` leaves out of the function zip
+        for source in (site_packages / name, site_packages / f"{name}.py"):
+            if source.exists():
+                (runtime_dir / source.name).symlink_to(source)
     return [str(function_dir), str(layer_dir / "python"), str(runtime_dir)], function_dir
 
 
