@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import random
 import sys
+import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -361,6 +362,16 @@ def send(base_url: str, batch: VisitBatch, token: str | None, session: requests.
     raise RuntimeError("batch kept failing")
 
 
+_sessions = threading.local()
+
+
+def _thread_session() -> requests.Session:
+    """One keep-alive HTTP session per loader thread (a Session is not shared across threads)."""
+    if not hasattr(_sessions, "session"):
+        _sessions.session = requests.Session()
+    return _sessions.session
+
+
 def load(base_url: str, plan: DemoPlan, workers: int = 4, progress: bool = True) -> dict[str, int]:
     """Post every batch (with the visitor's token if signed in), showing a progress bar."""
     from tqdm import tqdm
@@ -369,15 +380,12 @@ def load(base_url: str, plan: DemoPlan, workers: int = 4, progress: bool = True)
 
     tokens: dict[str, str] = {}
     totals = {"accepted": 0, "rejected": 0, "dropped": 0, "requests": 0}
-    local = __import__("threading").local()
 
     def post(batch: VisitBatch) -> tuple[int, dict[str, Any]]:
-        if not hasattr(local, "session"):
-            local.session = requests.Session()
         token = None
         if batch.user_id:
             token = tokens.setdefault(batch.user_id, mint_token("user", batch.user_id, 6 * 3600))
-        return len(batch.events), send(base_url, batch, token, local.session)
+        return len(batch.events), send(base_url, batch, token, _thread_session())
 
     with (
         tqdm(total=plan.event_count, unit="ev", desc="demo data", disable=not progress, file=sys.stdout) as bar,
@@ -430,12 +438,9 @@ def load_catalogue(base_url: str, admin_token: str, seed: int = 7, per_variant: 
     if response.status_code != 201:
         raise RuntimeError(f"experiment refused ({response.status_code}): {response.text[:300]}")
     experiment_id = response.json()["data"]["id"]
-    local = __import__("threading").local()
 
     def assign(unit: str) -> tuple[str, str]:
-        if not hasattr(local, "session"):
-            local.session = requests.Session()
-        answer = local.session.post(
+        answer = _thread_session().post(
             f"{base_url}/experiments/{experiment_id}/assign",
             json={"sessionId": unit},
             headers={"User-Agent": USER_AGENTS[0]},
