@@ -105,19 +105,7 @@ def demo_item(view: str, item: str) -> Response:
     return _page("demo.html")
 
 
-# The Bilten mark: browsers ask every origin for /favicon.ico (a text or JSON page has no <link rel=icon>).
-FAVICON = (
-    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">'
-    '<rect width="32" height="32" rx="7" fill="#5b3df5"/>'
-    '<path d="M9 23V9h7.5a4 4 0 0 1 0 7H9m7.5 0a4 4 0 0 1 0 7H9" fill="none" stroke="#fff" stroke-width="3"/>'
-    "</svg>"
-)
-
-
 @bp.route("/favicon.ico", methods=["GET"])
 def favicon() -> Response:
-    return Response(
-        body=FAVICON,
-        status_code=200,
-        headers={"Content-Type": "image/svg+xml", "Cache-Control": "public, max-age=86400"},
-    )
+    """Browsers ask every origin for it (a text or JSON page has no ``<link rel=icon>``)."""
+    return _serve("favicon.svg", "image/svg+xml", "public, max-age=86400")
