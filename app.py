@@ -31,7 +31,7 @@ app.register_blueprint(web.bp)  # SDK, dashboard, demo page: outside the API pre
     stream_arn=get_settings().events_stream_arn,
     batch_size=1000,
     starting_position="TRIM_HORIZON",
-    maximum_batching_window_in_seconds=5,
+    maximum_batching_window_in_seconds=60,
 )
 def rollup_events(event: DynamoDBEvent) -> dict:
     """Raw facts → roll-ups. The event source must report batch item failures (see docs/rollups.md)."""
@@ -41,6 +41,13 @@ def rollup_events(event: DynamoDBEvent) -> dict:
 
 
 # Scheduled jobs: thin wrappers, each also runnable with `python -m chalicelib.cli run-job <name>`.
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def rollup_compaction(event: CloudWatchEvent) -> dict:
+    from chalicelib.jobs import common, compaction
+
+    return common.run_scheduled(compaction, event)
+
+
 @app.schedule(Rate(15, unit=Rate.MINUTES))
 def engagement_metrics(event: CloudWatchEvent) -> dict:
     from chalicelib.jobs import common, engagement

@@ -136,32 +136,37 @@ def _expiry(bucket: datetime, granularity: str, retention_days: int) -> int:
     return int((bucket + timedelta(days=retention_days)).timestamp())
 
 
+def family_dimensions(fact: RollupFact, campaign: str | None) -> list[tuple[str, str]]:
+    """(family, dimension) of every roll-up series this fact counts in."""
+    out: list[tuple[str, str]] = []
+    if fact.kind in ("activity", "interaction", "conversion"):
+        out.append(("counts", "all"))
+    if fact.kind == "performance":
+        out.append(("perf", "all"))
+        if fact.response_time is not None:
+            out.append(("perfq", fact.name))
+    if fact.event_id and fact.kind in ("interaction", "conversion"):
+        out.append(("event", slot_of(fact.event_id, EVENT_SLOTS)))
+    if fact.kind == "activity" and fact.page_path:
+        out.append(("page", slot_of(fact.page_path, PAGE_SLOTS)))
+    if campaign and fact.kind in ("activity", "interaction", "conversion"):
+        out.append(("campaign", "all"))
+        if fact.session_id:
+            out.append(("campaignq", campaign))
+    if fact.session_id and fact.kind != "performance":
+        out.append(("sessions", "all"))
+    if fact.user_id and fact.kind != "performance":
+        out.append(("users", "all"))
+    return out
+
+
 def item_keys(fact: RollupFact, campaign: str | None, now: datetime | None = None) -> list[tuple[str, str, str]]:
     """(family, granularity, dimension) of every roll-up item this fact touches."""
-    keys: list[tuple[str, str, str]] = []
-
-    def add(family: str, dimension: str = "all") -> None:
-        for granularity in FAMILY_GRANULARITIES[family]:
-            keys.append((family, granularity, dimension))
-
-    if fact.kind in ("activity", "interaction", "conversion"):
-        add("counts")
-    if fact.kind == "performance":
-        add("perf")
-        if fact.response_time is not None:
-            add("perfq", fact.name)
-    if fact.event_id and fact.kind in ("interaction", "conversion"):
-        add("event", slot_of(fact.event_id, EVENT_SLOTS))
-    if fact.kind == "activity" and fact.page_path:
-        add("page", slot_of(fact.page_path, PAGE_SLOTS))
-    if campaign and fact.kind in ("activity", "interaction", "conversion"):
-        add("campaign")
-        if fact.session_id:
-            add("campaignq", campaign)
-    if fact.session_id and fact.kind != "performance":
-        add("sessions")
-    if fact.user_id and fact.kind != "performance":
-        add("users")
+    keys = [
+        (family, granularity, dimension)
+        for family, dimension in family_dimensions(fact, campaign)
+        for granularity in FAMILY_GRANULARITIES[family]
+    ]
     if now is not None:
         cutoff = now - MINUTE_RETENTION
         if fact.ts < cutoff:
@@ -169,7 +174,7 @@ def item_keys(fact: RollupFact, campaign: str | None, now: datetime | None = Non
     return keys
 
 
-def _contribute(delta: ItemDelta, family: str, fact: RollupFact, campaign: str | None) -> None:
+def contribute(delta: ItemDelta, family: str, fact: RollupFact, campaign: str | None) -> None:
     if family == "counts":
         prefix = {"activity": "a", "interaction": "i", "conversion": "c"}[fact.kind]
         delta.add(f"{prefix}:{fact.name}")
@@ -235,53 +240,41 @@ def aggregate(
             delta = deltas.get(key)
             if delta is None:
                 delta = deltas[key] = ItemDelta(expires_at=_expiry(bucket, granularity, retention_days))
-            _contribute(delta, family, fact, campaign)
+            contribute(delta, family, fact, campaign)
     return deltas
 
 
-def touched_keys(fact: RollupFact, first_touch: dict[str, str], now: datetime | None = None) -> set[RollupKey]:
-    campaign = attributed_campaign(fact, first_touch)
-    return {
-        (rollup_pk(family, granularity, dimension), bucket_sk(fact.ts, granularity))
-        for family, granularity, dimension in item_keys(fact, campaign, now)
-    }
+def touched_keys(fact: RollupFact) -> set[RollupKey]:
+    """What applying this fact may write: its minute item, and a mark on its hour should that
+    hour be compacted already (counted whether or not, so chunk boundaries never depend on
+    the compaction state)."""
+    return {("minute", bucket_sk(fact.ts, "minute")), ("dirty", bucket_sk(fact.ts, "hour"))}
 
 
-def first_chunk_end(
-    facts: list[RollupFact | None],
-    max_items: int,
-    first_touch: dict[str, str] | None = None,
-    now: datetime | None = None,
-) -> int:
-    """Exclusive end of the greedy maximal prefix touching at most ``max_items`` roll-up items.
+def first_chunk_end(facts: list[RollupFact | None], max_items: int) -> int:
+    """Exclusive end of the greedy maximal prefix touching at most ``max_items`` items.
 
     Deterministic given the first fact, so a chunk re-formed after a redelivery that
     starts at the same record is the same chunk (or a longer one when the original
     ended with its batch, which the chunk marker's last sequence number covers).
     ``None`` stands for a record that counts nothing (MODIFY/REMOVE) and touches no item.
     """
-    first_touch = first_touch or {}
     current: set[RollupKey] = set()
     for index, fact in enumerate(facts):
         if fact is None:
             continue
-        keys = touched_keys(fact, first_touch, now)
+        keys = touched_keys(fact)
         if current and len(current | keys) > max_items:
             return index
         current |= keys
     return len(facts)
 
 
-def chunk_ends(
-    facts: list[RollupFact | None],
-    max_items: int,
-    first_touch: dict[str, str] | None = None,
-    now: datetime | None = None,
-) -> list[int]:
+def chunk_ends(facts: list[RollupFact | None], max_items: int) -> list[int]:
     """Every chunk end when cutting from the first fact (what a clean run of the batch does)."""
     ends, start = [], 0
     while start < len(facts):
-        start += first_chunk_end(facts[start:], max_items, first_touch, now)
+        start += first_chunk_end(facts[start:], max_items)
         ends.append(start)
     return ends
 

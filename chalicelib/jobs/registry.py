@@ -23,6 +23,7 @@ class Job:
 JOBS: dict[str, Job] = {
     job.name: job
     for job in (
+        Job("rollup-compaction", "chalicelib.jobs.compaction", 60, "closed hours and days of roll-ups from minutes"),
         Job("engagement", "chalicelib.jobs.engagement", 900, "user and event engagement metrics (incremental)"),
         Job("ab-results", "chalicelib.jobs.ab_results", 900, "A/B results of running experiments"),
         Job("retention-purge", "chalicelib.jobs.purge", 86400, "delete raw items older than the retention"),

@@ -6,8 +6,8 @@ counted once at the source.
 
 Redelivery (a Lambda retry of the same records, or a resume after a partial
 failure) must not count twice either. The batch is cut into deterministic chunks
-(greedy maximal runs of records touching at most 99 roll-up items, cut from a
-resume point), and each chunk is applied in one transaction with a marker keyed
+(greedy maximal runs of records touching at most 49 minutes, cut from a resume
+point), and each chunk is applied in one transaction with a marker keyed
 by its first record's ``eventID`` (store.rollups). A chunk that was applied
 before finds its marker; the handler then skips every record up to the marker's
 last sequence number and continues. Resume points are always chunk starts:
@@ -34,12 +34,13 @@ from botocore.exceptions import ClientError
 
 from chalicelib.config import get_settings
 from chalicelib.domain.clock import parse_iso
-from chalicelib.domain.rollups import RollupFact, aggregate, first_chunk_end
+from chalicelib.domain import tiers
+from chalicelib.domain.rollups import RollupFact, first_chunk_end
 from chalicelib.observability import flush_metrics, logger, metrics
 from chalicelib.store import dynamo
 from chalicelib.store import rollups as rollup_store
 
-MAX_ITEMS_PER_CHUNK = rollup_store.MAX_TRANSACTION_ITEMS - 1
+MAX_ITEMS_PER_CHUNK = rollup_store.MAX_TRANSACTION_ITEMS - 2  # the marker and the compaction-state check
 
 
 @dataclass(frozen=True)
@@ -126,18 +127,20 @@ def apply_items(items: list[StreamItem], now: datetime | None = None) -> BatchRe
     report = BatchReport(records=len(items), inserts=sum(1 for i in items if i.fact))
     sessions = [i.fact.session_id for i in items if i.fact and i.fact.session_id and i.fact.kind != "performance"]
     first_touch = rollup_store.first_touch_campaigns(sessions)
+    # Minutes outlive the oldest event ingest accepts, so a late one can still rebuild its hour.
+    minute_ttl = (settings.max_event_age_days + 3) * 86400
     position = 0
     while position < len(items):
         rest = items[position:]
-        end = position + first_chunk_end([i.fact for i in rest], MAX_ITEMS_PER_CHUNK, first_touch, now)
+        end = position + first_chunk_end([i.fact for i in rest], MAX_ITEMS_PER_CHUNK)
         chunk = items[position:end]
-        deltas = aggregate([i.fact for i in chunk if i.fact], settings.retention_days, first_touch, now)
+        deltas = tiers.bucket_deltas([i.fact for i in chunk if i.fact], first_touch)
         if not deltas:
             position = end
             continue
         try:
             outcome = rollup_store.apply_chunk(
-                chunk[0].event_id, chunk[-1].sequence_number, deltas, int(now.timestamp())
+                chunk[0].event_id, chunk[-1].sequence_number, deltas, int(now.timestamp()), minute_ttl
             )
         except (ClientError, dynamo.StorageUnavailable) as exc:
             logger.warning("roll-up chunk failed", extra={"first": chunk[0].sequence_number, "reason": str(exc)})

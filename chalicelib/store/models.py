@@ -319,18 +319,17 @@ class EventEngagement(Model):
 
 
 class Rollup(Model):
-    """Pre-aggregated counters and sketches: ``pk = <metric>#<granularity>#<dimension>``,
-    ``sk = <bucket start>``. Counters grow by ``ADD``; sketches merge on read."""
+    """Packed roll-up buckets (``pk = minute#all | hour#all | day#all``, ``sk = <bucket start>``,
+    further parts ``<bucket start>#<n>``): compressed counters in ``n`` and one binary attribute
+    per sketch (domain/tiers.py). The same table holds chunk markers, the compaction state, hour
+    marks for late data, and the day catalog of raw partitions."""
 
     Meta = _meta("rollups")
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
-    count = NumberAttribute(null=True)
-    total = NumberAttribute(null=True)
-    errors = NumberAttribute(null=True)
-    hll = BinaryAttribute(null=True, legacy_encoding=False)
-    kll = BinaryAttribute(null=True, legacy_encoding=False)
+    n = BinaryAttribute(null=True, legacy_encoding=False)
+    version = NumberAttribute(null=True)
     expires_at = TTLAttribute(null=True)
 
 

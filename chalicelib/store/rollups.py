@@ -1,46 +1,52 @@
-"""Roll-up writes (one transaction per chunk of stream records) and roll-up reads.
+"""Roll-up writes (one transaction per chunk of stream records), compaction and tiered reads.
+
+Three tiers of packed buckets (domain/tiers.py): ``minute#all`` written by the stream
+handler, ``hour#all`` and ``day#all`` written by the compaction job. See docs/rollups.md.
 
 Idempotency under redelivery: each chunk of stream records is applied in ONE
-``TransactWriteItems`` together with a marker item keyed by the chunk's first
-record (``stream#chunk#<eventID>``, condition ``attribute_not_exists``) that
-stores the chunk's last sequence number. Either every roll-up update of the chunk
-and its marker commit, or none do. A redelivered chunk finds its marker, the
-transaction is cancelled, and the handler skips the records the marker covers.
-See docs/rollups.md.
+``TransactWriteItems``: its minute items (read, merged, put back with an optimistic
+``version`` condition), a marker keyed by the chunk's first record
+(``stream#chunk#<eventID>``, condition ``attribute_not_exists``) that stores the chunk's
+last sequence number, and a condition on the compaction state. Either all of it commits
+or none. A redelivered chunk finds its marker, the transaction is cancelled, and the
+handler skips the records the marker covers.
 
-Counters are ``ADD`` updates (no read). Sketch items (HLL/KLL) are read, merged
-with the chunk's values and put back with an optimistic ``version`` condition,
-inside the same transaction.
+Late data: an hour is *sealed* before the compaction job reads its minutes. A chunk that
+touches a sealed hour also writes a mark ``dirty#hour/<hour>`` in its transaction, and the
+transaction checks that the seal it read is still current, so no minute write can slip
+between a seal and the job's read unmarked. The job rebuilds marked hours (and their days).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from decimal import Decimal
+from datetime import timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.domain import sketches
-from chalicelib.domain.rollups import ItemDelta, RollupKey
+from chalicelib.domain import tiers
+from chalicelib.domain.clock import parse_iso
+from chalicelib.domain.rollups import bucket_sk
 from chalicelib.store import dynamo
 from chalicelib.store.models import Rollup, Session
-from chalicelib.store.queries import meter, query_all
+from chalicelib.store.queries import query_all
 
 MAX_TRANSACTION_ITEMS = 100
 MARKER_TTL_SECONDS = 3 * 86400  # longer than a stream's 24 h retention
-MAX_SKETCH_CONFLICTS = 8
+MAX_CONFLICTS = 8
+TIER_PK = {"minute": "minute#all", "hour": "hour#all", "day": "day#all"}
+DIRTY_PK = "dirty#hour"
+STATE_KEY = {"pk": {"S": "compaction"}, "sk": {"S": "state"}}
+LEASE_KEY = {"pk": {"S": "compaction"}, "sk": {"S": "lease"}}
 
 
 def table() -> str:
     return Rollup.Meta.table_name
-
-
-def _number(value: float) -> str:
-    if float(value).is_integer():
-        return str(int(value))
-    return str(Decimal(repr(float(value))).quantize(Decimal("0.000001")).normalize())
 
 
 def marker_pk(first_event_id: str) -> str:
@@ -54,48 +60,63 @@ class ChunkOutcome:
     items_written: int = 0
 
 
-def _counter_update(key: RollupKey, delta: ItemDelta) -> dict[str, Any]:
-    names: dict[str, str] = {"#exp": "expires_at"}
-    values: dict[str, Any] = {":exp": {"N": str(delta.expires_at)}}
-    adds = []
-    for index, (attribute, amount) in enumerate(sorted(delta.counters.items())):
-        names[f"#a{index}"] = attribute
-        values[f":v{index}"] = {"N": _number(amount)}
-        adds.append(f"#a{index} :v{index}")
-    expression = "SET #exp = if_not_exists(#exp, :exp)"
-    if adds:
-        expression = "ADD " + ", ".join(adds) + " " + expression
-    return {
-        "Update": {
-            "TableName": table(),
-            "Key": {"pk": {"S": key[0]}, "sk": {"S": key[1]}},
-            "UpdateExpression": expression,
-            "ExpressionAttributeNames": names,
-            "ExpressionAttributeValues": values,
-        }
-    }
+@dataclass(frozen=True)
+class CompactionState:
+    sealed: str | None = None  # last hour whose minutes the job may have read
+    compacted: str | None = None  # last hour of the unbroken run of hours built (with their days)
 
 
-def _sketch_put(key: RollupKey, delta: ItemDelta, current: dict[str, Any] | None) -> dict[str, Any]:
-    attribute = delta.sketch or "hll"
-    old_blob = current.get(attribute, {}).get("B") if current else None
-    old_count = int(current["count"]["N"]) if current and "count" in current else 0
-    if attribute == "hll":
-        blob = sketches.hll_blob(sketches.hll_merge([old_blob], delta.hll_values))
-        added = len(delta.hll_values)
+def _key(pk: str, sk: str) -> dict[str, Any]:
+    return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+
+def load_state(consistent: bool = True) -> CompactionState:
+    response = dynamo.with_retry(
+        lambda: dynamo.client().get_item(TableName=table(), Key=STATE_KEY, ConsistentRead=consistent),
+        "GetItem compaction state",
+    )
+    item = response.get("Item") or {}
+    return CompactionState(item.get("sealed", {}).get("S"), item.get("compacted", {}).get("S"))
+
+
+def _state_condition(state: CompactionState) -> dict[str, Any]:
+    check: dict[str, Any] = {"TableName": table(), "Key": STATE_KEY}
+    if state.sealed is None:
+        check["ConditionExpression"] = "attribute_not_exists(sealed)"
     else:
-        blob = sketches.kll_blob(sketches.kll_merge([old_blob], delta.kll_values))
-        added = len(delta.kll_values)
+        check["ConditionExpression"] = "sealed = :s"
+        check["ExpressionAttributeValues"] = {":s": {"S": state.sealed}}
+    return {"ConditionCheck": check}
+
+
+def _load(pk: str, sks: list[str]) -> dict[str, dict[str, Any]]:
+    if not sks:
+        return {}
+    found = dynamo.batch_get(table(), [_key(pk, sk) for sk in sks])
+    return {item["sk"]["S"]: item for item in found}
+
+
+def read_marker(first_event_id: str) -> str | None:
+    response = dynamo.with_retry(
+        lambda: dynamo.client().get_item(
+            TableName=table(), Key=_key(marker_pk(first_event_id), "marker"), ConsistentRead=True
+        ),
+        "GetItem chunk marker",
+    )
+    item = response.get("Item")
+    return item["last_seq"]["S"] if item else None
+
+
+def _minute_put(sk: str, delta: tiers.BucketDelta, current: dict[str, Any] | None, expires_at: int) -> dict[str, Any]:
+    packed = tiers.apply(tiers.decode(current), delta)
     version = int(current["version"]["N"]) if current and "version" in current else 0
     put: dict[str, Any] = {
         "TableName": table(),
         "Item": {
-            "pk": {"S": key[0]},
-            "sk": {"S": key[1]},
-            attribute: {"B": blob},
-            "count": {"N": str(old_count + added)},
+            **_key(TIER_PK["minute"], sk),
+            **tiers.encode(packed),
             "version": {"N": str(version + 1)},
-            "expires_at": {"N": str(delta.expires_at)},
+            "expires_at": {"N": str(expires_at)},
         },
     }
     if current is None:
@@ -106,34 +127,22 @@ def _sketch_put(key: RollupKey, delta: ItemDelta, current: dict[str, Any] | None
     return {"Put": put}
 
 
-def _load(keys: list[RollupKey]) -> dict[RollupKey, dict[str, Any]]:
-    if not keys:
-        return {}
-    found = dynamo.batch_get(table(), [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in keys])
-    return {(item["pk"]["S"], item["sk"]["S"]): item for item in found}
-
-
-def read_marker(first_event_id: str) -> str | None:
-    response = dynamo.with_retry(
-        lambda: dynamo.client().get_item(
-            TableName=table(), Key={"pk": {"S": marker_pk(first_event_id)}, "sk": {"S": "marker"}}, ConsistentRead=True
-        ),
-        "GetItem chunk marker",
-    )
-    item = response.get("Item")
-    return item["last_seq"]["S"] if item else None
-
-
-def apply_chunk(first_event_id: str, last_seq: str, deltas: dict[RollupKey, ItemDelta], now_epoch: int) -> ChunkOutcome:
-    """Apply one chunk's deltas exactly once (see module docstring)."""
-    if len(deltas) + 1 > MAX_TRANSACTION_ITEMS:
-        raise ValueError(f"chunk touches {len(deltas)} items; at most {MAX_TRANSACTION_ITEMS - 1}")
+def apply_chunk(
+    first_event_id: str,
+    last_seq: str,
+    deltas: dict[str, tiers.BucketDelta],
+    now_epoch: int,
+    minute_ttl_seconds: int,
+) -> ChunkOutcome:
+    """Apply one chunk's minute deltas exactly once (see module docstring)."""
+    hours = {bucket_sk(parse_iso(sk), "hour") for sk in deltas}
+    if len(deltas) + len(hours) + 2 > MAX_TRANSACTION_ITEMS:
+        raise ValueError(f"chunk touches {len(deltas)} minutes; at most {(MAX_TRANSACTION_ITEMS - 2) // 2}")
     marker = {
         "Put": {
             "TableName": table(),
             "Item": {
-                "pk": {"S": marker_pk(first_event_id)},
-                "sk": {"S": "marker"},
+                **_key(marker_pk(first_event_id), "marker"),
                 "last_seq": {"S": last_seq},
                 "items": {"N": str(len(deltas))},
                 "expires_at": {"N": str(now_epoch + MARKER_TTL_SECONDS)},
@@ -141,21 +150,24 @@ def apply_chunk(first_event_id: str, last_seq: str, deltas: dict[RollupKey, Item
             "ConditionExpression": "attribute_not_exists(pk)",
         }
     }
-    sketch_keys = [key for key, delta in deltas.items() if delta.sketch]
-    for attempt in range(MAX_SKETCH_CONFLICTS):
-        current = _load(sketch_keys)
-        actions = [marker]
-        for key, delta in sorted(deltas.items()):
-            if delta.sketch:
-                actions.append(_sketch_put(key, delta, current.get(key)))
-            else:
-                actions.append(_counter_update(key, delta))
+    for attempt in range(MAX_CONFLICTS):
+        state = load_state()
+        current = _load(TIER_PK["minute"], sorted(deltas))
+        actions = [marker, _state_condition(state)]
+        for sk, delta in sorted(deltas.items()):
+            expires = int(parse_iso(sk).timestamp()) + minute_ttl_seconds
+            actions.append(_minute_put(sk, delta, current.get(sk), expires))
+        for hour in sorted(hours):
+            if state.sealed is not None and hour <= state.sealed:
+                mark = {**_key(DIRTY_PK, hour), "stamp": {"S": first_event_id}}
+                mark["expires_at"] = {"N": str(now_epoch + MARKER_TTL_SECONDS * 10)}
+                actions.append({"Put": {"TableName": table(), "Item": mark}})
         try:
             dynamo.with_retry(
                 lambda actions=actions: dynamo.client().transact_write_items(TransactItems=actions),
                 "TransactWriteItems roll-ups",
             )
-            return ChunkOutcome(applied=True, covered_until=last_seq, items_written=len(deltas))
+            return ChunkOutcome(applied=True, covered_until=last_seq, items_written=len(actions) - 2)
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "TransactionCanceledException":
                 raise
@@ -164,12 +176,11 @@ def apply_chunk(first_event_id: str, last_seq: str, deltas: dict[RollupKey, Item
                 covered = read_marker(first_event_id)
                 if covered is not None:
                     return ChunkOutcome(applied=False, covered_until=covered)
-            if not any(code == "ConditionalCheckFailed" for code in reasons[1:]) and not any(
-                code in ("ThrottlingError", "TransactionConflict", "ProvisionedThroughputExceeded") for code in reasons
-            ):
+            retryable = ("ConditionalCheckFailed", "ThrottlingError", "TransactionConflict")
+            if not any(code in (*retryable, "ProvisionedThroughputExceeded") for code in reasons):
                 raise
             time.sleep(dynamo.backoff_delay(attempt))
-    raise dynamo.StorageUnavailable("roll-up sketches kept conflicting")
+    raise dynamo.StorageUnavailable("roll-up minute items kept conflicting")
 
 
 def first_touch_campaigns(session_ids: list[str]) -> dict[str, str]:
@@ -185,34 +196,207 @@ def first_touch_campaigns(session_ids: list[str]) -> dict[str, str]:
     return out
 
 
-# ---- reads -------------------------------------------------------------------------------------
+# ---- compaction (the job's data access) ----------------------------------------------------------
 
 
-def decode_rollup(item: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name, value in item.items():
-        if "N" in value:
-            number = float(value["N"])
-            out[name] = int(number) if number.is_integer() else number
-        elif "B" in value:
-            out[name] = bytes(value["B"])
-        elif "S" in value:
-            out[name] = value["S"]
+def _next_hour(hour: str) -> str:
+    return bucket_sk(parse_iso(hour) + timedelta(hours=1), "hour")
+
+
+def seal(hour: str) -> None:
+    """Move the seal forward to ``hour`` (never back)."""
+    try:
+        dynamo.with_retry(
+            lambda: dynamo.client().update_item(
+                TableName=table(),
+                Key=STATE_KEY,
+                UpdateExpression="SET sealed = :h",
+                ConditionExpression="attribute_not_exists(sealed) OR sealed < :h",
+                ExpressionAttributeValues={":h": {"S": hour}},
+            ),
+            "UpdateItem seal",
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
+
+
+def first_minute_from(sk: str) -> str | None:
+    """The first minute bucket at or after ``sk`` (one item read), or None."""
+    response = dynamo.with_retry(
+        lambda: dynamo.client().query(
+            TableName=table(),
+            KeyConditionExpression="pk = :pk AND sk >= :lo",
+            ExpressionAttributeValues={":pk": {"S": TIER_PK["minute"]}, ":lo": {"S": sk}},
+            ConsistentRead=True,
+            Limit=1,
+            ProjectionExpression="sk",
+        ),
+        "Query next minute",
+    )
+    items = response.get("Items") or []
+    return tiers.bucket_of_sk(items[0]["sk"]["S"]) if items else None
+
+
+def mark_compacted(hour: str) -> None:
+    dynamo.with_retry(
+        lambda: dynamo.client().update_item(
+            TableName=table(),
+            Key=STATE_KEY,
+            UpdateExpression="SET compacted = :h",
+            ExpressionAttributeValues={":h": {"S": hour}},
+        ),
+        "UpdateItem compacted",
+    )
+
+
+def take_lease(now_epoch: int, seconds: int) -> bool:
+    """One compaction at a time: two runs rebuilding the same hour from different reads
+    could otherwise leave the older result last."""
+    try:
+        dynamo.with_retry(
+            lambda: dynamo.client().put_item(
+                TableName=table(),
+                Item={**LEASE_KEY, "until": {"N": str(now_epoch + seconds)}},
+                ConditionExpression="attribute_not_exists(pk) OR #u < :now",
+                ExpressionAttributeNames={"#u": "until"},
+                ExpressionAttributeValues={":now": {"N": str(now_epoch)}},
+            ),
+            "PutItem compaction lease",
+        )
+        return True
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise
+
+
+def release_lease() -> None:
+    dynamo.with_retry(lambda: dynamo.client().delete_item(TableName=table(), Key=LEASE_KEY), "DeleteItem lease")
+
+
+def read_tier(granularity: str, first: str, last: str, consistent: bool = False) -> dict[str, tiers.Packed]:
+    """Buckets of one tier from ``first`` to ``last`` (inclusive), parts merged back together."""
+    parts: dict[str, list[tiers.Packed]] = {}
+    for item in query_all(
+        f"Query {granularity} roll-ups",
+        TableName=table(),
+        KeyConditionExpression="pk = :pk AND sk BETWEEN :lo AND :hi",
+        ExpressionAttributeValues={
+            ":pk": {"S": TIER_PK[granularity]},
+            ":lo": {"S": first},
+            ":hi": {"S": last + "~"},
+        },
+        ConsistentRead=consistent,
+    ):
+        parts.setdefault(tiers.bucket_of_sk(item["sk"]["S"]), []).append(tiers.decode(item))
+    return {sk: group[0] if len(group) == 1 else tiers.merge(group) for sk, group in parts.items()}
+
+
+def write_bucket(granularity: str, bucket: str, packed: tiers.Packed, expires_at: int) -> int:
+    """Put a compacted bucket whole (in parts if large): a rebuild overwrites, never adds."""
+    requests = []
+    for index, part in enumerate(tiers.split_parts(packed)):
+        item = {**_key(TIER_PK[granularity], tiers.part_sk(bucket, index)), **tiers.encode(part)}
+        item["expires_at"] = {"N": str(expires_at)}
+        requests.append({"PutRequest": {"Item": item}})
+    dynamo.batch_write({table(): requests})
+    return len(requests)
+
+
+def dirty_hours(limit: int) -> list[tuple[str, str]]:
+    """(hour, stamp) of hours marked since they were sealed, oldest first."""
+    out = []
+    for item in query_all(
+        "Query dirty hours",
+        TableName=table(),
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": DIRTY_PK}},
+        ConsistentRead=True,
+        Limit=limit,
+    ):
+        out.append((item["sk"]["S"], item.get("stamp", {}).get("S", "")))
+        if len(out) >= limit:
+            break
     return out
 
 
+def clear_dirty(hour: str, stamp: str) -> None:
+    """Remove a mark unless a chunk marked the hour again meanwhile (then the next run rebuilds it)."""
+    try:
+        dynamo.with_retry(
+            lambda: dynamo.client().delete_item(
+                TableName=table(),
+                Key=_key(DIRTY_PK, hour),
+                ConditionExpression="stamp = :s",
+                ExpressionAttributeValues={":s": {"S": stamp}},
+            ),
+            "DeleteItem dirty hour",
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
+
+
+# ---- tiered reads ---------------------------------------------------------------------------------
+
+_scope: ContextVar[dict[Any, Any] | None] = ContextVar("rollup_read_scope", default=None)
+
+
+@contextmanager
+def shared_reads() -> Iterator[None]:
+    """Within the block, each tier range and the compaction state are read once (one request
+    reads several families out of the same buckets)."""
+    token = _scope.set({})
+    try:
+        yield
+    finally:
+        _scope.reset(token)
+
+
+def _cached(key: Any, load: Any) -> Any:
+    cache = _scope.get()
+    if cache is None:
+        return load()
+    if key not in cache:
+        cache[key] = load()
+    return cache[key]
+
+
+def _tier(granularity: str, first: str, last: str) -> dict[str, tiers.Packed]:
+    return _cached(("tier", granularity, first, last), lambda: read_tier(granularity, first, last))
+
+
+def bucket_view(granularity: str, first: str, last: str) -> dict[str, tiers.Packed]:
+    """Every bucket of ``granularity`` in ``[first, last]``: compacted items where the job has
+    built them, the rest merged on the fly from the tier below (minutes of the open hours,
+    hours of the open day). Cost follows the range, never the events stored."""
+    if granularity == "minute":
+        return _tier("minute", first, last)
+    state: CompactionState = _cached(("state",), lambda: load_state(consistent=False))
+    view = dict(_tier(granularity, first, last))
+    first_open = first if state.compacted is None else max(first, _next_hour(state.compacted))
+    if granularity == "day":
+        first_open = bucket_sk(parse_iso(first_open), "day")
+        finer = "hour"
+    else:
+        finer = "minute"
+    if first_open <= last:
+        below = bucket_view(finer, first_open, tiers.last_sk_within(last, granularity))
+        for sk, packed in tiers.group(below, granularity).items():
+            if first <= sk <= last:
+                view.setdefault(sk, packed)
+    return view
+
+
 def read_range(pk: str, first_sk: str, last_sk: str) -> list[dict[str, Any]]:
-    """Items of one roll-up series between two bucket keys (inclusive)."""
-    items = query_all(
-        "Query roll-ups",
-        TableName=table(),
-        KeyConditionExpression="pk = :pk AND sk BETWEEN :lo AND :hi",
-        ExpressionAttributeValues={":pk": {"S": pk}, ":lo": {"S": first_sk}, ":hi": {"S": last_sk}},
-    )
-    return [decode_rollup(item) for item in items]
-
-
-def read_items(keys: list[RollupKey]) -> list[dict[str, Any]]:
-    found = _load(keys)
-    meter.items += len(found)
-    return [decode_rollup(item) for item in found.values()]
+    """One family's items (``pk = <family>#<granularity>#<dimension>``) between two buckets,
+    shaped like stand-alone roll-up items with their ``sk``."""
+    family, granularity, dimension = pk.split("#", 2)
+    dimension = dimension.replace("%23", "#").replace("%25", "%")
+    out = []
+    for sk, packed in sorted(bucket_view(granularity, first_sk, last_sk).items()):
+        item = tiers.family_view(packed, family, dimension)
+        if item:
+            out.append({"sk": sk, **item})
+    return out

@@ -140,7 +140,7 @@ def test_partial_failure_reports_from_failed_chunk_and_resume_counts_once(client
             raise ClientError({"Error": {"Code": "ValidationException", "Message": "boom"}}, "TransactWriteItems")
         return real_apply(*args, **kwargs)
 
-    with mock.patch.object(stream, "MAX_ITEMS_PER_CHUNK", 12), mock.patch.object(rollup_store, "apply_chunk", flaky):
+    with mock.patch.object(stream, "MAX_ITEMS_PER_CHUNK", 2), mock.patch.object(rollup_store, "apply_chunk", flaky):
         drainer.drain()
     first_response = drainer.responses[0]
     assert first_response["batchItemFailures"], "the failed chunk and everything after it must be reported"

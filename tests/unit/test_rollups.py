@@ -74,13 +74,13 @@ def test_day_counters_equal_a_direct_count(facts) -> None:
 @settings(max_examples=200, deadline=None)
 @given(facts_strategy, st.integers(3, 30))
 def test_chunks_are_bounded_and_deterministic_from_any_chunk_start(facts, limit) -> None:
-    ends = chunk_ends(facts, limit, now=NOW)
+    ends = chunk_ends(facts, limit)
     start = 0
     for end in ends:
-        touched = set().union(*(touched_keys(f, {}, NOW) for f in facts[start:end])) if end > start else set()
-        assert len(touched) <= max(limit, max((len(touched_keys(f, {}, NOW)) for f in facts[start:end]), default=0))
+        touched = set().union(*(touched_keys(f) for f in facts[start:end])) if end > start else set()
+        assert len(touched) <= max(limit, max((len(touched_keys(f)) for f in facts[start:end]), default=0))
         # re-cutting from this chunk's start (a redelivery resumes here) gives the same chunk
-        assert start + first_chunk_end(facts[start:], limit, now=NOW) == end
+        assert start + first_chunk_end(facts[start:], limit) == end
         start = end
     assert start == len(facts)
 
