@@ -1,34 +1,27 @@
-"""Roll-up maths: buckets, keys, and the in-memory aggregation of a stream batch.
+"""Roll-up maths: buckets, the series a fact counts in, and how each family counts it.
 
-Write cost drives the layout. A stream batch is folded in memory first, then
-written as one update per roll-up item touched, and low-cardinality families are
-*packed*: one item per (granularity, bucket) holds the counters of every name
-(``a:page_view``, ``c:purchase`` …), so a batch of a thousand events touches a
-few dozen items instead of thousands. High-cardinality dimensions (Bilten event
-ids, pages) are packed into a fixed number of hash *slots* per bucket, which
-bounds both the item count and the item size (DynamoDB bills updates by the
-larger of the old and new item size).
+A stream batch is folded in memory first; domain/tiers.py packs every family of a
+bucket into one item (minute, hour and day tiers), which is what is stored. The
+families (docs/rollups.md has the table):
 
-Families (``pk = <family>#<granularity>#<dimension>``, ``sk = <bucket start>``):
+=============  =========================================================================
+family         attributes (per dimension)
+=============  =========================================================================
+counts         ``a:<event type>``, ``i:<interaction>``, ``c:<conversion>``, ``v:<conversion>``
+perf           ``n:<endpoint>``, ``err:<endpoint>``, ``ms:<endpoint>``
+perfq          KLL sketch of one endpoint's latency (dimension = endpoint)
+event          ``n:<event id>:<interaction|conversion>``, ``v:<event id>`` (dimension = hash slot)
+page           ``pv:<path>`` page views, ``n:<path>`` activity (dimension = hash slot)
+campaign       ``pv:``/``n:``/``c:``/``v:<campaign>``
+campaignq      HLL of a campaign's sessions (dimension = campaign id)
+sessions       HLL of session ids
+users          HLL of user ids
+=============  =========================================================================
 
-=============  ===================  =========================================================
-family         granularities        attributes
-=============  ===================  =========================================================
-counts         minute, hour, day    ``a:<event type>``, ``i:<interaction>``, ``c:<conversion>``,
-                                    ``v:<conversion>`` (value); dimension ``all``
-perf           minute, hour, day    ``n:<endpoint>``, ``err:<endpoint>``, ``ms:<endpoint>``
-perfq          minute, hour, day    KLL sketch of one endpoint's latency (dimension = endpoint)
-event          hour, day            ``n:<event id>:<interaction|conversion>``, ``v:<event id>``;
-                                    dimension = slot of the event id
-page           hour, day            ``pv:<path>`` page views, ``n:<path>`` activity; slotted
-campaign       hour, day            ``pv:``/``n:``/``c:``/``v:<campaign>``; dimension ``all``
-campaignq      day                  HLL of a campaign's sessions (dimension = campaign id)
-sessions       minute, hour, day    HLL of session ids; dimension ``all``
-users          hour, day            HLL of user ids; dimension ``all``
-=============  ===================  =========================================================
-
-Minute items expire after 48 hours (``expires_at``); hour and day items live as
-long as raw data (the retention setting).
+High-cardinality dimensions (Bilten event ids, pages) go to a fixed number of hash
+slots so a family read stays a bounded number of attributes per bucket.
+``aggregate`` keeps the per-family, per-granularity shape for in-memory views (one
+user's events) and as the reference the packed tiers are tested against.
 """
 
 from __future__ import annotations

@@ -33,8 +33,8 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from botocore.exceptions import ClientError
 
 from chalicelib.config import get_settings
-from chalicelib.domain.clock import parse_iso
 from chalicelib.domain import tiers
+from chalicelib.domain.clock import parse_iso
 from chalicelib.domain.rollups import RollupFact, first_chunk_end
 from chalicelib.observability import flush_metrics, logger, metrics
 from chalicelib.store import dynamo
