@@ -23,11 +23,11 @@ dev: venv
 ## The whole suite: fast tests first, then the local stack end to end, then the browser.
 test: venv
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest tests/unit tests/integration -n 2
+	$(BIN)/python -m pytest tests/unit tests/integration -n 2 --dist loadgroup
 	$(BIN)/python -m pytest tests/e2e
 
 test-fast: venv
-	$(BIN)/python -m pytest tests/unit tests/integration -n 2
+	$(BIN)/python -m pytest tests/unit tests/integration -n 2 --dist loadgroup
 
 bench: venv
 	@for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done

@@ -76,7 +76,8 @@ def compact_closed_hours(now: datetime, max_hours: int, report: dict[str, Any]) 
     done = rollup_store.load_state().compacted
     position = _next_hour(done) if done else None
     if position is None:
-        oldest = rollup_store.first_minute_from("0")
+        horizon = now - timedelta(days=get_settings().max_event_age_days + 3)  # minutes live no longer
+        oldest = rollup_store.first_minute_from(bucket_sk(horizon, "day"), limit)
         if oldest is None:
             return done
         position = bucket_sk(parse_iso(oldest), "hour")
@@ -85,7 +86,7 @@ def compact_closed_hours(now: datetime, max_hours: int, report: dict[str, Any]) 
         return done
     rollup_store.seal(limit)
     while True:
-        found = rollup_store.first_minute_from(position)
+        found = rollup_store.first_minute_from(position, limit)
         hour = bucket_sk(parse_iso(found), "hour") if found else None
         if hour is None or hour > limit:
             return _advance(done, limit, report)

@@ -319,7 +319,7 @@ class EventEngagement(Model):
 
 
 class Rollup(Model):
-    """Packed roll-up buckets (``pk = minute#all | hour#all | day#all``, ``sk = <bucket start>``,
+    """Packed roll-up buckets (``pk = minute#<day> | hour#all | day#all``, ``sk = <bucket start>``,
     further parts ``<bucket start>#<n>``): compressed counters in ``n`` and one binary attribute
     per sketch (domain/tiers.py). The same table holds chunk markers, the compaction state, hour
     marks for late data, and the day catalog of raw partitions."""

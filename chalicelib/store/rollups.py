@@ -1,6 +1,6 @@
 """Roll-up writes (one transaction per chunk of stream records), compaction and tiered reads.
 
-Three tiers of packed buckets (domain/tiers.py): ``minute#all`` written by the stream
+Three tiers of packed buckets (domain/tiers.py): ``minute#<day>`` written by the stream
 handler, ``hour#all`` and ``day#all`` written by the compaction job. See docs/rollups.md.
 
 Idempotency under redelivery: each chunk of stream records is applied in ONE
@@ -39,7 +39,7 @@ from chalicelib.store.queries import query_all
 MAX_TRANSACTION_ITEMS = 100
 MARKER_TTL_SECONDS = 3 * 86400  # longer than a stream's 24 h retention
 MAX_CONFLICTS = 8
-TIER_PK = {"minute": "minute#all", "hour": "hour#all", "day": "day#all"}
+MINUTE_PK_PREFIX = "minute#"  # one partition per day: "now" is hot either way, history stays spread
 DIRTY_PK = "dirty#hour"
 STATE_KEY = {"pk": {"S": "compaction"}, "sk": {"S": "state"}}
 LEASE_KEY = {"pk": {"S": "compaction"}, "sk": {"S": "lease"}}
@@ -47,6 +47,19 @@ LEASE_KEY = {"pk": {"S": "compaction"}, "sk": {"S": "lease"}}
 
 def table() -> str:
     return Rollup.Meta.table_name
+
+
+def tier_pk(granularity: str, bucket: str) -> str:
+    """``minute#<day>`` for minutes, ``hour#all`` and ``day#all`` for the built tiers."""
+    return f"{MINUTE_PK_PREFIX}{bucket[:10]}" if granularity == "minute" else f"{granularity}#all"
+
+
+def _days(first: str, last: str) -> list[str]:
+    day, out = parse_iso(first[:10] + "T00:00:00Z"), []
+    while (label := day.strftime("%Y-%m-%d")) <= last[:10]:
+        out.append(label)
+        day += timedelta(days=1)
+    return out
 
 
 def marker_pk(first_event_id: str) -> str:
@@ -89,10 +102,10 @@ def _state_condition(state: CompactionState) -> dict[str, Any]:
     return {"ConditionCheck": check}
 
 
-def _load(pk: str, sks: list[str]) -> dict[str, dict[str, Any]]:
+def _load_minutes(sks: list[str]) -> dict[str, dict[str, Any]]:
     if not sks:
         return {}
-    found = dynamo.batch_get(table(), [_key(pk, sk) for sk in sks])
+    found = dynamo.batch_get(table(), [_key(tier_pk("minute", sk), sk) for sk in sks])
     return {item["sk"]["S"]: item for item in found}
 
 
@@ -113,7 +126,7 @@ def _minute_put(sk: str, delta: tiers.BucketDelta, current: dict[str, Any] | Non
     put: dict[str, Any] = {
         "TableName": table(),
         "Item": {
-            **_key(TIER_PK["minute"], sk),
+            **_key(tier_pk("minute", sk), sk),
             **tiers.encode(packed),
             "version": {"N": str(version + 1)},
             "expires_at": {"N": str(expires_at)},
@@ -152,7 +165,7 @@ def apply_chunk(
     }
     for attempt in range(MAX_CONFLICTS):
         state = load_state()
-        current = _load(TIER_PK["minute"], sorted(deltas))
+        current = _load_minutes(sorted(deltas))
         actions = [marker, _state_condition(state)]
         for sk, delta in sorted(deltas.items()):
             expires = int(parse_iso(sk).timestamp()) + minute_ttl_seconds
@@ -221,21 +234,25 @@ def seal(hour: str) -> None:
             raise
 
 
-def first_minute_from(sk: str) -> str | None:
-    """The first minute bucket at or after ``sk`` (one item read), or None."""
-    response = dynamo.with_retry(
-        lambda: dynamo.client().query(
-            TableName=table(),
-            KeyConditionExpression="pk = :pk AND sk >= :lo",
-            ExpressionAttributeValues={":pk": {"S": TIER_PK["minute"]}, ":lo": {"S": sk}},
-            ConsistentRead=True,
-            Limit=1,
-            ProjectionExpression="sk",
-        ),
-        "Query next minute",
-    )
-    items = response.get("Items") or []
-    return tiers.bucket_of_sk(items[0]["sk"]["S"]) if items else None
+def first_minute_from(sk: str, until: str) -> str | None:
+    """The first minute bucket from ``sk`` up to the end of ``until``'s day (one item read per
+    day partition looked at), or None."""
+    for day in _days(sk, until):
+        response = dynamo.with_retry(
+            lambda day=day: dynamo.client().query(
+                TableName=table(),
+                KeyConditionExpression="pk = :pk AND sk >= :lo",
+                ExpressionAttributeValues={":pk": {"S": MINUTE_PK_PREFIX + day}, ":lo": {"S": sk}},
+                ConsistentRead=True,
+                Limit=1,
+                ProjectionExpression="sk",
+            ),
+            "Query next minute",
+        )
+        items = response.get("Items") or []
+        if items:
+            return tiers.bucket_of_sk(items[0]["sk"]["S"])
+    return None
 
 
 def mark_compacted(hour: str) -> None:
@@ -277,19 +294,20 @@ def release_lease() -> None:
 
 def read_tier(granularity: str, first: str, last: str, consistent: bool = False) -> dict[str, tiers.Packed]:
     """Buckets of one tier from ``first`` to ``last`` (inclusive), parts merged back together."""
+    if granularity == "minute":
+        pks = [MINUTE_PK_PREFIX + day for day in _days(first, last)]
+    else:
+        pks = [tier_pk(granularity, first)]
     parts: dict[str, list[tiers.Packed]] = {}
-    for item in query_all(
-        f"Query {granularity} roll-ups",
-        TableName=table(),
-        KeyConditionExpression="pk = :pk AND sk BETWEEN :lo AND :hi",
-        ExpressionAttributeValues={
-            ":pk": {"S": TIER_PK[granularity]},
-            ":lo": {"S": first},
-            ":hi": {"S": last + "~"},
-        },
-        ConsistentRead=consistent,
-    ):
-        parts.setdefault(tiers.bucket_of_sk(item["sk"]["S"]), []).append(tiers.decode(item))
+    for pk in pks:
+        for item in query_all(
+            f"Query {granularity} roll-ups",
+            TableName=table(),
+            KeyConditionExpression="pk = :pk AND sk BETWEEN :lo AND :hi",
+            ExpressionAttributeValues={":pk": {"S": pk}, ":lo": {"S": first}, ":hi": {"S": last + "~"}},
+            ConsistentRead=consistent,
+        ):
+            parts.setdefault(tiers.bucket_of_sk(item["sk"]["S"]), []).append(tiers.decode(item))
     return {sk: group[0] if len(group) == 1 else tiers.merge(group) for sk, group in parts.items()}
 
 
@@ -297,7 +315,7 @@ def write_bucket(granularity: str, bucket: str, packed: tiers.Packed, expires_at
     """Put a compacted bucket whole (in parts if large): a rebuild overwrites, never adds."""
     requests = []
     for index, part in enumerate(tiers.split_parts(packed)):
-        item = {**_key(TIER_PK[granularity], tiers.part_sk(bucket, index)), **tiers.encode(part)}
+        item = {**_key(tier_pk(granularity, bucket), tiers.part_sk(bucket, index)), **tiers.encode(part)}
         item["expires_at"] = {"N": str(expires_at)}
         requests.append({"PutRequest": {"Item": item}})
     dynamo.batch_write({table(): requests})

@@ -25,6 +25,8 @@ from infrastructure import tables, template
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "build" / "package" / "test-prod"
 FUNCTION_TYPE = "AWS::Serverless::Function"
+# One worker synthesises once: two would race on the same staging and output directories.
+pytestmark = pytest.mark.xdist_group("package")
 
 
 @pytest.fixture(scope="module")
