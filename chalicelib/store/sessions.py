@@ -80,20 +80,25 @@ def _write_visit(state: SessionState, closed: list[SessionState], retention_days
 
 
 def upsert_sessions(
-    events_by_session: dict[str, list[SessionEvent]], timeout: timedelta, retention_days: int
+    events_by_session: dict[str, list[SessionEvent]],
+    timeout: timedelta,
+    retention_days: int,
+    preloaded: dict[str, SessionState] | None = None,
 ) -> dict[str, int]:
     """Fold each session's new events into its stored state. Returns events applied per session.
 
     A request's sessions are read with one BatchGetItem and written with one conditional
     PutItem each (one write unit; an SDK flush carries one visit), concurrently when a
     batch spans several visits. A version conflict re-reads and re-folds that session.
+    ``preloaded`` is a read made earlier (concurrently with the raw writes); the version
+    conditions make a stale one cost a conflict, never a lost count.
     """
     applied: dict[str, int] = {}
     pending = dict(events_by_session)
     for attempt in range(MAX_CONFLICT_RETRIES):
         if not pending:
             return applied
-        current = load_sessions(list(pending))
+        current = preloaded if attempt == 0 and preloaded is not None else load_sessions(list(pending))
         writes: dict[str, tuple[SessionState, list[SessionState], int]] = {}
         for session_id, events in pending.items():
             state, closed, count = fold_session(current.get(session_id), session_id, events, timeout)
