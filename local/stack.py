@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -53,10 +54,20 @@ def wait_for(url: str, timeout: float = 60.0, process: subprocess.Popen | None =
     raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
 
 
+def chalice_stage_env(stage: str) -> dict[str, str]:
+    """The environment ``.chalice/config.json`` gives the stage's functions (global, then the
+    stage's own), so the stream pump and the scheduler run with what ``chalice local`` runs."""
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    env = dict(config.get("environment_variables", {}))
+    env.update(config.get("stages", {}).get(stage, {}).get("environment_variables", {}))
+    return env
+
+
 def stack_env(moto_port: int, api_port: int, stage: str = "dev", extra: dict[str, str] | None = None) -> dict[str, str]:
     """Environment shared by every process of the stack (and by clients that talk to it)."""
     endpoint = f"http://127.0.0.1:{moto_port}"
     env = dict(os.environ)
+    env.update(chalice_stage_env(stage))
     env.update(
         {
             "AWS_ACCESS_KEY_ID": "testing",

@@ -168,7 +168,8 @@ def apply_chunk(
         current = _load_minutes(sorted(deltas))
         actions = [marker, _state_condition(state)]
         for sk, delta in sorted(deltas.items()):
-            expires = int(parse_iso(sk).timestamp()) + minute_ttl_seconds
+            # and never less than a few days from now, so compaction reads a minute before it goes
+            expires = max(int(parse_iso(sk).timestamp()) + minute_ttl_seconds, now_epoch + MARKER_TTL_SECONDS)
             actions.append(_minute_put(sk, delta, current.get(sk), expires))
         for hour in sorted(hours):
             if state.sealed is not None and hour <= state.sealed:
