@@ -9,8 +9,9 @@ from unittest import mock
 
 import pytest
 
+from chalicelib.domain import tiers
 from chalicelib.domain.clock import iso
-from chalicelib.domain.rollups import bucket_sk
+from chalicelib.domain.rollups import RollupFact, bucket_sk
 from chalicelib.jobs import compaction
 from chalicelib.store import rollups as rollup_store
 from tests.integration.test_stream_rollups import _post
@@ -123,3 +124,20 @@ def test_one_run_at_a_time() -> None:
     assert compaction.run(now) == {"skipped": "another compaction run holds the lease"}
     rollup_store.release_lease()
     assert "hours" in compaction.run(now)
+
+
+def test_a_minute_written_late_outlives_the_compaction_that_needs_it() -> None:
+    """A backfilled minute older than its nominal lifetime must still be there when the job
+    builds its hour (expired items are invisible to reads)."""
+    now = datetime.now(UTC)
+    old = now - timedelta(days=20)
+    facts = [tiers_fact(old)]
+    deltas = tiers.bucket_deltas(facts)
+    rollup_store.apply_chunk("chunk-1", "1", deltas, int(now.timestamp()), minute_ttl_seconds=86400)
+    assert rollup_store.read_tier("minute", bucket_sk(old, "minute"), bucket_sk(old, "minute"))
+    compaction.run(now)
+    assert _views("hour", old, old) == {bucket_sk(old, "hour"): 1}
+
+
+def tiers_fact(moment: datetime) -> RollupFact:
+    return RollupFact("activity", "page_view", moment, session_id="s1")
