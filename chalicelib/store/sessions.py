@@ -1,4 +1,5 @@
-"""Session upserts at ingest: one BatchGetItem and one conditional PutItem per visit per request.
+"""Session upserts at ingest: one BatchGetItem, then one conditional PutItem per visit (or one
+transaction for the visits of a many-visit batch) per request.
 
 Optimistic locking on ``version`` keeps concurrent requests of the same session
 from losing counts; the fingerprints in the item (domain.sessions) make a
@@ -79,6 +80,52 @@ def _write_visit(state: SessionState, closed: list[SessionState], retention_days
         raise
 
 
+MAX_TRANSACTION_ACTIONS = 100
+
+
+def _visit_actions(state: SessionState, closed: list[SessionState], retention_days: int) -> list[dict[str, Any]]:
+    table = Session.Meta.table_name
+    archived = [
+        {"Put": {"TableName": table, "Item": _to_item(dataclasses.replace(c, version=None), retention_days)}}
+        for c in closed
+    ]
+    return [*archived, {"Put": _conditional_put(state, retention_days)}]
+
+
+def _write_visits_together(group: list[tuple[str, list[dict[str, Any]]]]) -> list[tuple[str, bool]]:
+    """Several sessions' puts in one TransactWriteItems: one round trip instead of one per
+    session (a relay's batch spans many visits). All or nothing: if any session changed since
+    it was read, none is written and every one of them is re-read and re-folded."""
+    actions = [action for _, session_actions in group for action in session_actions]
+    try:
+        dynamo.with_retry(
+            lambda: dynamo.client().transact_write_items(TransactItems=actions), "TransactWriteItems sessions"
+        )
+        return [(session_id, True) for session_id, _ in group]
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "TransactionCanceledException":
+            raise
+        reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+        if not any(code in ("ConditionalCheckFailed", "TransactionConflict") for code in reasons):
+            raise
+        return [(session_id, False) for session_id, _ in group]
+
+
+def _transaction_groups(
+    writes: dict[str, tuple[SessionState, list[SessionState], int]], retention_days: int
+) -> list[list[tuple[str, list[dict[str, Any]]]]]:
+    groups: list[list[tuple[str, list[dict[str, Any]]]]] = [[]]
+    size = 0
+    for session_id, (state, closed, _) in writes.items():
+        session_actions = _visit_actions(state, closed, retention_days)
+        if size + len(session_actions) > MAX_TRANSACTION_ACTIONS and groups[-1]:
+            groups.append([])
+            size = 0
+        groups[-1].append((session_id, session_actions))
+        size += len(session_actions)
+    return groups
+
+
 def upsert_sessions(
     events_by_session: dict[str, list[SessionEvent]],
     timeout: timedelta,
@@ -87,9 +134,10 @@ def upsert_sessions(
 ) -> dict[str, int]:
     """Fold each session's new events into its stored state. Returns events applied per session.
 
-    A request's sessions are read with one BatchGetItem and written with one conditional
-    PutItem each (one write unit; an SDK flush carries one visit), concurrently when a
-    batch spans several visits. A version conflict re-reads and re-folds that session.
+    A request's sessions are read with one BatchGetItem. One session (an SDK flush carries
+    one visit) is written with one conditional PutItem; several (a relay's batch) go in
+    transactions of up to 100 puts, one round trip each, at twice the write units. A
+    version conflict re-reads and re-folds.
     ``preloaded`` is a read made earlier (concurrently with the raw writes); the version
     conditions make a stale one cost a conflict, never a lost count.
     """
@@ -107,14 +155,12 @@ def upsert_sessions(
             else:
                 writes[session_id] = (state, closed, count)
 
-        def write(item: tuple[str, tuple[SessionState, list[SessionState], int]]) -> tuple[str, bool]:
-            session_id, (state, closed, _) = item
-            return session_id, _write_visit(state, closed, retention_days)
-
         if len(writes) == 1:
-            outcomes = [write(next(iter(writes.items())))]
+            session_id, (state, closed, _) = next(iter(writes.items()))
+            outcomes = [(session_id, _write_visit(state, closed, retention_days))]
         else:
-            outcomes = list(dynamo.write_pool().map(write, list(writes.items())))
+            groups = _transaction_groups(writes, retention_days)
+            outcomes = [o for group in dynamo.write_pool().map(_write_visits_together, groups) for o in group]
         conflicts = {sid for sid, ok in outcomes if not ok}
         applied.update({sid: writes[sid][2] for sid, ok in outcomes if ok})
         pending = {sid: pending[sid] for sid in conflicts}

@@ -74,3 +74,32 @@ def test_performance_samples_do_not_touch_sessions(client: Any) -> None:
         client, "performance", {"endpoint": "/api/v1/events", "responseTime": 5, "statusCode": 200, "sessionId": "s-p"}
     )
     assert stored_sessions() == {}
+
+
+def test_a_many_visit_batch_writes_its_sessions_together_and_survives_a_conflict(client: Any) -> None:
+    """A relay's batch spans visits: their sessions go in one transaction. If one session
+    changed after it was read, nothing of the transaction lands; all are re-read, re-folded,
+    and every count is right once."""
+    from unittest import mock
+
+    from chalicelib.store import sessions as session_store
+
+    at = recent(30)
+    post(client, "batch", {"events": [page_view("s-a", "https://bilten.com/", at)]})
+    real_load = session_store.load_sessions
+    calls = {"n": 0}
+
+    def stale_then_real(session_ids: list[str]) -> dict:
+        calls["n"] += 1
+        states = real_load(session_ids)
+        if calls["n"] == 1:  # as if another request bumped s-a right after this read
+            post(client, "batch", {"events": [page_view("s-a", "https://bilten.com/about", at + timedelta(minutes=1))]})
+        return states
+
+    events = [page_view(f"s-{name}", "https://bilten.com/events", at + timedelta(minutes=2)) for name in "abc"]
+    with mock.patch.object(session_store, "load_sessions", stale_then_real):
+        assert post(client, "batch", {"events": events}).status == 200
+    sessions = stored_sessions()
+    assert calls["n"] >= 3, "the first read, the interleaved request's, then a re-read after the conflict"
+    assert (sessions["s-a"].page_views, sessions["s-b"].page_views, sessions["s-c"].page_views) == (3, 1, 1)
+    assert sessions["s-a"].exit_page == "/events"
