@@ -17,7 +17,7 @@ from chalicelib.domain.clock import parse_iso
 from chalicelib.domain.events import IngestPolicy, RequestFacts, TrackedEvent, build_event
 from chalicelib.domain.sessions import SessionEvent
 from chalicelib.schemas import BODY_MODELS, FieldError, parse_body
-from chalicelib.store import catalog, dynamo
+from chalicelib.store import catalog
 from chalicelib.store import events as event_store
 from chalicelib.store import sessions as session_store
 
@@ -145,24 +145,18 @@ def ingest(
             event.pk, event.sk, event.ts = stored.pk, stored.sk, stored.ts
             result.timestamp = event.ts
     events = [event for _, event, _ in to_store]
-    by_session: dict[str, list[SessionEvent]] = {}
-    for event in events:
-        if event.session_id and event.kind != "performance":
-            by_session.setdefault(event.session_id, []).append(session_event(event))
-    # The sessions' read has no side effect: it runs while the raw items are written. Their
-    # writes wait for the raw items, so a request answered 503 has changed no session.
-    sessions_read = dynamo.write_pool().submit(session_store.load_sessions, list(by_session)) if by_session else None
     calls = event_store.save_events(events)
     names_by_day: dict[str, set[str]] = {}
     for event in events:
         names_by_day.setdefault(event.ts[:10], set()).add(f"{event.kind}/{event.name}")
     if names_by_day:
         calls += catalog.note_names(names_by_day, settings.retention_days)
-    if sessions_read is not None:
+    by_session: dict[str, list[SessionEvent]] = {}
+    for event in events:
+        if event.session_id and event.kind != "performance":
+            by_session.setdefault(event.session_id, []).append(session_event(event))
+    if by_session:
         session_store.upsert_sessions(
-            by_session,
-            timedelta(seconds=settings.session_timeout_seconds),
-            settings.retention_days,
-            preloaded=sessions_read.result(),
+            by_session, timedelta(seconds=settings.session_timeout_seconds), settings.retention_days
         )
     return IngestOutcome(results=results, stored=events, write_calls=calls)

@@ -127,10 +127,7 @@ def _transaction_groups(
 
 
 def upsert_sessions(
-    events_by_session: dict[str, list[SessionEvent]],
-    timeout: timedelta,
-    retention_days: int,
-    preloaded: dict[str, SessionState] | None = None,
+    events_by_session: dict[str, list[SessionEvent]], timeout: timedelta, retention_days: int
 ) -> dict[str, int]:
     """Fold each session's new events into its stored state. Returns events applied per session.
 
@@ -138,15 +135,13 @@ def upsert_sessions(
     one visit) is written with one conditional PutItem; several (a relay's batch) go in
     transactions of up to 100 puts, one round trip each, at twice the write units. A
     version conflict re-reads and re-folds.
-    ``preloaded`` is a read made earlier (concurrently with the raw writes); the version
-    conditions make a stale one cost a conflict, never a lost count.
     """
     applied: dict[str, int] = {}
     pending = dict(events_by_session)
     for attempt in range(MAX_CONFLICT_RETRIES):
         if not pending:
             return applied
-        current = preloaded if attempt == 0 and preloaded is not None else load_sessions(list(pending))
+        current = load_sessions(list(pending))
         writes: dict[str, tuple[SessionState, list[SessionState], int]] = {}
         for session_id, events in pending.items():
             state, closed, count = fold_session(current.get(session_id), session_id, events, timeout)
