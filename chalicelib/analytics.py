@@ -56,6 +56,7 @@ def _user_view(user_id: str, plan: rd.RangePlan, event_id: str | None, now: date
     return {"counts": counts, "perf": perf, "p95": p95, "active": len(active)}
 
 
+@rollup_store.shared_reads()
 def real_time(
     time_range: str,
     now: datetime,
@@ -64,17 +65,6 @@ def real_time(
     event_id: str | None = None,
 ) -> dict:
     """The seed's ``GET /real-time`` data object."""
-    with rollup_store.shared_reads():
-        return _real_time(time_range, now, event_types, user_id, event_id)
-
-
-def _real_time(
-    time_range: str,
-    now: datetime,
-    event_types: set[str] | None = None,
-    user_id: str | None = None,
-    event_id: str | None = None,
-) -> dict:
     plan = rd.plan_range(time_range, now)
     if user_id:
         view = _user_view(user_id, plan, event_id, now)
@@ -212,12 +202,12 @@ def funnel(
 # ---- campaigns ---------------------------------------------------------------------------------
 
 
+@rollup_store.shared_reads()
 def campaign_performance(campaign_id: str, start: datetime, end: datetime) -> dict:
     """Day roll-ups of one campaign (first-touch): sessions, page views, conversions, revenue, rate."""
     first, last = rd.bucket_sk(start, "day"), rd.bucket_sk(end, "day")
-    with rollup_store.shared_reads():
-        items = rollup_store.read_range(rd.rollup_pk("campaign", "day"), first, last)
-        sessions_items = rollup_store.read_range(rd.rollup_pk("campaignq", "day", campaign_id), first, last)
+    items = rollup_store.read_range(rd.rollup_pk("campaign", "day"), first, last)
+    sessions_items = rollup_store.read_range(rd.rollup_pk("campaignq", "day", campaign_id), first, last)
     daily = []
     totals = {"events": 0, "pageViews": 0, "conversions": 0, "revenue": 0.0}
     for item in sorted(items, key=lambda i: i["sk"]):

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from chalicelib.domain.clock import iso, utc_now
 from chalicelib.store import dynamo
 from chalicelib.store.models import JobCheckpoint
@@ -44,18 +42,12 @@ def claim_once(key: str, detail: dict[str, Any] | None = None) -> bool:
     item: dict[str, Any] = {"job": {"S": key}, "updated_at": {"S": iso(utc_now())}}
     if detail:
         item["state"] = {"S": json.dumps(detail, sort_keys=True, default=str)}
-    try:
-        dynamo.with_retry(
-            lambda: dynamo.client().put_item(
-                TableName=JobCheckpoint.Meta.table_name, Item=item, ConditionExpression="attribute_not_exists(job)"
-            ),
-            "PutItem claim",
-        )
-        return True
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return False
-        raise
+    return dynamo.conditional(
+        lambda: dynamo.client().put_item(
+            TableName=JobCheckpoint.Meta.table_name, Item=item, ConditionExpression="attribute_not_exists(job)"
+        ),
+        "PutItem claim",
+    )
 
 
 def release(key: str) -> None:

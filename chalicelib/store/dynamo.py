@@ -84,6 +84,17 @@ def with_retry(call: Callable[[], T], what: str) -> T:
     raise StorageUnavailable(what)  # pragma: no cover - loop always returns or raises
 
 
+def conditional(call: Callable[[], Any], what: str) -> bool:
+    """Run a conditional write (with retries): True if it applied, False if its condition failed."""
+    try:
+        with_retry(call, what)
+        return True
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise
+
+
 _WRITE_WORKERS = 4
 
 

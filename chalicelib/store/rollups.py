@@ -219,20 +219,16 @@ def _next_hour(hour: str) -> str:
 
 def seal(hour: str) -> None:
     """Move the seal forward to ``hour`` (never back)."""
-    try:
-        dynamo.with_retry(
-            lambda: dynamo.client().update_item(
-                TableName=table(),
-                Key=STATE_KEY,
-                UpdateExpression="SET sealed = :h",
-                ConditionExpression="attribute_not_exists(sealed) OR sealed < :h",
-                ExpressionAttributeValues={":h": {"S": hour}},
-            ),
-            "UpdateItem seal",
-        )
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-            raise
+    dynamo.conditional(
+        lambda: dynamo.client().update_item(
+            TableName=table(),
+            Key=STATE_KEY,
+            UpdateExpression="SET sealed = :h",
+            ConditionExpression="attribute_not_exists(sealed) OR sealed < :h",
+            ExpressionAttributeValues={":h": {"S": hour}},
+        ),
+        "UpdateItem seal",
+    )
 
 
 def first_minute_from(sk: str, until: str) -> str | None:
@@ -271,22 +267,16 @@ def mark_compacted(hour: str) -> None:
 def take_lease(now_epoch: int, seconds: int) -> bool:
     """One compaction at a time: two runs rebuilding the same hour from different reads
     could otherwise leave the older result last."""
-    try:
-        dynamo.with_retry(
-            lambda: dynamo.client().put_item(
-                TableName=table(),
-                Item={**LEASE_KEY, "until": {"N": str(now_epoch + seconds)}},
-                ConditionExpression="attribute_not_exists(pk) OR #u < :now",
-                ExpressionAttributeNames={"#u": "until"},
-                ExpressionAttributeValues={":now": {"N": str(now_epoch)}},
-            ),
-            "PutItem compaction lease",
-        )
-        return True
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return False
-        raise
+    return dynamo.conditional(
+        lambda: dynamo.client().put_item(
+            TableName=table(),
+            Item={**LEASE_KEY, "until": {"N": str(now_epoch + seconds)}},
+            ConditionExpression="attribute_not_exists(pk) OR #u < :now",
+            ExpressionAttributeNames={"#u": "until"},
+            ExpressionAttributeValues={":now": {"N": str(now_epoch)}},
+        ),
+        "PutItem compaction lease",
+    )
 
 
 def release_lease() -> None:
@@ -342,19 +332,15 @@ def dirty_hours(limit: int) -> list[tuple[str, str]]:
 
 def clear_dirty(hour: str, stamp: str) -> None:
     """Remove a mark unless a chunk marked the hour again meanwhile (then the next run rebuilds it)."""
-    try:
-        dynamo.with_retry(
-            lambda: dynamo.client().delete_item(
-                TableName=table(),
-                Key=_key(DIRTY_PK, hour),
-                ConditionExpression="stamp = :s",
-                ExpressionAttributeValues={":s": {"S": stamp}},
-            ),
-            "DeleteItem dirty hour",
-        )
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-            raise
+    dynamo.conditional(
+        lambda: dynamo.client().delete_item(
+            TableName=table(),
+            Key=_key(DIRTY_PK, hour),
+            ConditionExpression="stamp = :s",
+            ExpressionAttributeValues={":s": {"S": stamp}},
+        ),
+        "DeleteItem dirty hour",
+    )
 
 
 # ---- tiered reads ---------------------------------------------------------------------------------
@@ -364,8 +350,8 @@ _scope: ContextVar[dict[Any, Any] | None] = ContextVar("rollup_read_scope", defa
 
 @contextmanager
 def shared_reads() -> Iterator[None]:
-    """Within the block, each tier range and the compaction state are read once (one request
-    reads several families out of the same buckets)."""
+    """Within the block (or the decorated call), each tier range and the compaction state are
+    read once: one request reads several families out of the same buckets."""
     token = _scope.set({})
     try:
         yield
