@@ -75,6 +75,9 @@ def compact_closed_hours(now: datetime, max_hours: int, report: dict[str, Any]) 
     limit = bucket_sk(now - GRACE - timedelta(hours=1), "hour")
     done = rollup_store.load_state().compacted
     position = _next_hour(done) if done else None
+    if position is not None and position > limit:
+        return done
+    rollup_store.seal(limit)  # before any read of minutes: a write after it comes with a mark
     if position is None:
         horizon = now - timedelta(days=get_settings().max_event_age_days + 3)  # minutes live no longer
         oldest = rollup_store.first_minute_from(bucket_sk(horizon, "day"), limit)
@@ -82,9 +85,6 @@ def compact_closed_hours(now: datetime, max_hours: int, report: dict[str, Any]) 
             return done
         position = bucket_sk(parse_iso(oldest), "hour")
         done = bucket_sk(parse_iso(position) - timedelta(hours=1), "hour")
-    if position > limit:
-        return done
-    rollup_store.seal(limit)
     while True:
         found = rollup_store.first_minute_from(position, limit)
         hour = bucket_sk(parse_iso(found), "hour") if found else None
