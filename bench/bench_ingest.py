@@ -4,8 +4,9 @@ Prints, from one run:
 - wall time of ingesting the demo plan through ``POST /batch`` on ``chalice local``
   (HTTP, validation, enrichment, rate limit, raw writes, catalog, sessions) and of
   writing the very same raw items with bare ``batch_write_item`` calls, and their ratio
-  (median of ``--repeats`` runs on fresh events, alternating which side meets the server
-  first: the first requests to a fresh moto server are slower, whoever sends them);
+  (after an untimed warm-up of both sides — the first requests to a fresh moto server are
+  slower, whoever sends them — the median of ``--repeats`` runs on fresh events, alternating
+  which side goes first);
 - DynamoDB requests and items written per ingested event, counted on the client
   (in-process run of the same handler through ``chalice.test.Client``).
 
@@ -170,6 +171,9 @@ def main() -> int:
 
     rows = []
     with LocalStack(moto_port=free_port(), api_port=free_port(), stage="dev", background=()) as stack:
+        warm_up = generate(days=1, visits_per_day=args.visits_per_day, seed=99)  # untimed, for both sides
+        load(stack.api_url, warm_up, workers=1, progress=False)
+        bare_batch_writes(floor_items(warm_up), stack.moto_url, "bench-floor-warm-up")
         for label, make_plan in (
             (
                 f"full batches ({args.per_request} events per request)",
