@@ -168,7 +168,7 @@ def apply_chunk(
         current = _load_minutes(sorted(deltas))
         actions = [marker, _state_condition(state)]
         for sk, delta in sorted(deltas.items()):
-            # and never less than a few days from now, so compaction reads a minute before it goes
+            # never less than days from now, so the compaction job reads a back-filled minute first
             expires = max(int(parse_iso(sk).timestamp()) + minute_ttl_seconds, now_epoch + MARKER_TTL_SECONDS)
             actions.append(_minute_put(sk, delta, current.get(sk), expires))
         for hour in sorted(hours):
