@@ -238,10 +238,11 @@ def aggregate(
 
 
 def touched_keys(fact: RollupFact) -> set[RollupKey]:
-    """What applying this fact may write: its minute item, and a mark on its hour should that
-    hour be compacted already (counted whether or not, so chunk boundaries never depend on
-    the compaction state)."""
-    return {("minute", bucket_sk(fact.ts, "minute")), ("dirty", bucket_sk(fact.ts, "hour"))}
+    """What applying this fact may write: its minute item (and, for a minute that overflows
+    into a new part, that part), and a mark on its hour should that hour be compacted already.
+    Counted whether or not, so chunk boundaries never depend on stored state."""
+    minute = bucket_sk(fact.ts, "minute")
+    return {("minute", minute), ("minute part", minute), ("dirty", bucket_sk(fact.ts, "hour"))}
 
 
 def first_chunk_end(facts: list[RollupFact | None], max_items: int) -> int:

@@ -47,8 +47,8 @@ FAMILY_CODES = {
 }
 SKETCH_KINDS = ("hll", "kll")
 COUNTERS_ATTRIBUTE = "n"
-RESERVED = {"pk", "sk", "expires_at", "version", COUNTERS_ATTRIBUTE}
-PART_LIMIT_BYTES = 300_000  # DynamoDB items stop at 400 KB; compacted buckets split into parts below it
+RESERVED = {"pk", "sk", "expires_at", "version", "parts", COUNTERS_ATTRIBUTE}
+PART_LIMIT_BYTES = 300_000  # DynamoDB items stop at 400 KB; a bucket continues in parts below it
 
 
 def packed_name(family: str, dimension: str, attribute: str) -> str:

@@ -6,7 +6,7 @@ counted once at the source.
 
 Redelivery (a Lambda retry of the same records, or a resume after a partial
 failure) must not count twice either. The batch is cut into deterministic chunks
-(greedy maximal runs of records touching at most 49 minutes, cut from a resume
+(greedy maximal runs of records touching at most 32 minutes, cut from a resume
 point), and each chunk is applied in one transaction with a marker keyed
 by its first record's ``eventID`` (store.rollups). A chunk that was applied
 before finds its marker; the handler then skips every record up to the marker's

@@ -103,10 +103,37 @@ def _state_condition(state: CompactionState) -> dict[str, Any]:
 
 
 def _load_minutes(sks: list[str]) -> dict[str, dict[str, Any]]:
+    """Minute items (or parts) by sort key, read consistently."""
     if not sks:
         return {}
     found = dynamo.batch_get(table(), [_key(tier_pk("minute", sk), sk) for sk in sks])
     return {item["sk"]["S"]: item for item in found}
+
+
+def _part_count(head: dict[str, Any] | None) -> int:
+    return int(head["parts"]["N"]) if head and "parts" in head else 1
+
+
+def _minute_actions(
+    sk: str, delta: tiers.BucketDelta, head: dict[str, Any] | None, active: dict[str, Any] | None, expires: int
+) -> list[dict[str, Any]]:
+    """The writes that add ``delta`` to one minute.
+
+    Normally one put of the minute's item. A minute fuller than an item may be (a very busy
+    minute with tens of thousands of names) continues in parts ``<minute>#1``, ``#2`` …: the
+    delta opens a new part once the active one is full, and the first part, rewritten only
+    then, counts the parts so the next writer finds the active one. Readers merge all parts.
+    """
+    parts = _part_count(head)
+    active_sk = tiers.part_sk(sk, parts - 1)
+    merged = tiers.apply(tiers.decode(active), delta)
+    if active is None or tiers.encoded_size(tiers.encode(merged)) <= tiers.PART_LIMIT_BYTES:
+        return [_minute_put(active_sk, merged, active, expires, parts if active is head else None)]
+    assert head is not None
+    return [
+        _minute_put(tiers.part_sk(sk, parts), tiers.packed_from_delta(delta), None, expires),
+        _minute_put(sk, tiers.decode(head), head, expires, parts + 1),
+    ]
 
 
 def read_marker(first_event_id: str) -> str | None:
@@ -120,8 +147,10 @@ def read_marker(first_event_id: str) -> str | None:
     return item["last_seq"]["S"] if item else None
 
 
-def _minute_put(sk: str, delta: tiers.BucketDelta, current: dict[str, Any] | None, expires_at: int) -> dict[str, Any]:
-    packed = tiers.apply(tiers.decode(current), delta)
+def _minute_put(
+    sk: str, packed: tiers.Packed, current: dict[str, Any] | None, expires_at: int, parts: int | None = None
+) -> dict[str, Any]:
+    """Put a minute item (or part) over the version it was read at (or only if still absent)."""
     version = int(current["version"]["N"]) if current and "version" in current else 0
     put: dict[str, Any] = {
         "TableName": table(),
@@ -132,6 +161,8 @@ def _minute_put(sk: str, delta: tiers.BucketDelta, current: dict[str, Any] | Non
             "expires_at": {"N": str(expires_at)},
         },
     }
+    if parts is not None and parts > 1:
+        put["Item"]["parts"] = {"N": str(parts)}
     if current is None:
         put["ConditionExpression"] = "attribute_not_exists(pk)"
     else:
@@ -149,8 +180,8 @@ def apply_chunk(
 ) -> ChunkOutcome:
     """Apply one chunk's minute deltas exactly once (see module docstring)."""
     hours = {bucket_sk(parse_iso(sk), "hour") for sk in deltas}
-    if len(deltas) + len(hours) + 2 > MAX_TRANSACTION_ITEMS:
-        raise ValueError(f"chunk touches {len(deltas)} minutes; at most {(MAX_TRANSACTION_ITEMS - 2) // 2}")
+    if 2 * len(deltas) + len(hours) + 2 > MAX_TRANSACTION_ITEMS:
+        raise ValueError(f"chunk touches {len(deltas)} minutes; at most {(MAX_TRANSACTION_ITEMS - 2) // 3}")
     marker = {
         "Put": {
             "TableName": table(),
@@ -165,12 +196,15 @@ def apply_chunk(
     }
     for attempt in range(MAX_CONFLICTS):
         state = load_state()
-        current = _load_minutes(sorted(deltas))
+        heads = _load_minutes(sorted(deltas))
+        later = [tiers.part_sk(sk, _part_count(head) - 1) for sk, head in heads.items() if _part_count(head) > 1]
+        actives = {**heads, **_load_minutes(later)}
         actions = [marker, _state_condition(state)]
         for sk, delta in sorted(deltas.items()):
             # never less than days from now, so the compaction job reads a back-filled minute first
             expires = max(int(parse_iso(sk).timestamp()) + minute_ttl_seconds, now_epoch + MARKER_TTL_SECONDS)
-            actions.append(_minute_put(sk, delta, current.get(sk), expires))
+            head = heads.get(sk)
+            actions += _minute_actions(sk, delta, head, actives.get(tiers.part_sk(sk, _part_count(head) - 1)), expires)
         for hour in sorted(hours):
             if state.sealed is not None and hour <= state.sealed:
                 mark = {**_key(DIRTY_PK, hour), "stamp": {"S": first_event_id}}

@@ -141,3 +141,38 @@ def test_a_minute_written_late_outlives_the_compaction_that_needs_it() -> None:
 
 def tiers_fact(moment: datetime) -> RollupFact:
     return RollupFact("activity", "page_view", moment, session_id="s1")
+
+
+def test_a_minute_too_full_for_one_item_continues_in_parts_that_read_as_one(client) -> None:
+    now = datetime.now(UTC)
+    minute = (now - timedelta(hours=3)).replace(second=0, microsecond=0)
+    pages = [
+        {**view, "pageUrl": f"https://bilten.com/events/{i}"}
+        for i, view in enumerate(_page_views([minute + timedelta(seconds=i % 60) for i in range(90)]))
+    ]
+    drainer = StreamDrainer()
+    with mock.patch.object(tiers, "PART_LIMIT_BYTES", 400):
+        for start in range(0, 90, 15):  # six chunks into the same minute
+            _post(client, pages[start : start + 15])
+            drainer.drain()
+    stored = rollup_store.read_tier("minute", bucket_sk(minute, "minute"), bucket_sk(minute, "minute"))
+    raw = list(
+        rollup_store.query_all(
+            "test",
+            TableName=rollup_store.table(),
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :m)",
+            ExpressionAttributeValues={
+                ":pk": {"S": rollup_store.tier_pk("minute", bucket_sk(minute, "minute"))},
+                ":m": {"S": bucket_sk(minute, "minute")},
+            },
+        )
+    )
+    assert len(raw) > 1, "the minute must have overflowed into parts"
+    view = tiers.family_view(stored[bucket_sk(minute, "minute")], "counts")
+    assert view["a:page_view"] == 90
+    pages_view = {}
+    for slot in range(8):
+        pages_view.update(tiers.family_view(stored[bucket_sk(minute, "minute")], "page", f"s{slot}"))
+    assert sum(v for k, v in pages_view.items() if k.startswith("pv:")) == 90
+    compaction.run(now)
+    assert _views("hour", minute, minute) == {bucket_sk(minute, "hour"): 90}
