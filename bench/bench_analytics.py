@@ -225,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--visits-per-day", type=int, default=30)
-    parser.add_argument("--live-visits", type=int, default=700)
+    parser.add_argument("--live-visits", type=int, default=700, help="SDK flushes (visits) in the live run")
     parser.add_argument("--stream-batch", type=int, default=1000, help="records per stream invocation (backfill)")
     parser.add_argument("--window", type=int, default=60, help="stream batching window in seconds (live)")
     args = parser.parse_args(argv)
@@ -289,6 +289,7 @@ def run(args: argparse.Namespace) -> int:
 
         live_plan = demo_data.generate(now=now, days=args.days, visits_per_day=args.visits_per_day, seed=99)
         visits = live_batches(live_plan.batches, now, spread_minutes=15, seed=5)[: args.live_visits]
+        span = max(1.0, (visits[-1][0] - visits[0][0]).total_seconds())
         start = meter.snapshot()
         live_events = live_requests = invocations = 0
         reader.batch_size = 10_000
@@ -307,7 +308,8 @@ def run(args: argparse.Namespace) -> int:
             backfill,
         )
         rollups_live, total_live = print_units(
-            f"LIVE: {live_events} events over 15 minutes, {live_requests} requests "
+            f"LIVE: {live_events} events arriving over {span / 60:.1f} minutes ({live_events / span:.1f} events/s), "
+            f"{live_requests} requests "
             f"({live_events / max(live_requests, 1):.1f} events/request), {invocations} stream invocations "
             f"({args.window} s batching window); compaction of the hour charged to these events alone",
             live,
