@@ -64,13 +64,10 @@ def _conditional_put(state: SessionState, retention_days: int) -> dict[str, Any]
 def _write_visit(state: SessionState, closed: list[SessionState], retention_days: int) -> bool:
     """Closed visits first (plain puts: same content on a re-fold), then the current one
     conditionally. False when another writer changed the session since we read it."""
-    for archived in closed:
-        item = _to_item(dataclasses.replace(archived, version=None), retention_days)
-        dynamo.with_retry(
-            lambda item=item: dynamo.client().put_item(TableName=Session.Meta.table_name, Item=item),
-            "PutItem session",
-        )
-    put = _conditional_put(state, retention_days)
+    *archived, current = _visit_actions(state, closed, retention_days)
+    for action in archived:
+        dynamo.with_retry(lambda put=action["Put"]: dynamo.client().put_item(**put), "PutItem session")
+    put = current["Put"]
     try:
         dynamo.with_retry(lambda: dynamo.client().put_item(**put), "PutItem session")
         return True
