@@ -24,6 +24,7 @@ job's writes (hours and days built from the minutes).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import sys
@@ -189,8 +190,6 @@ def ingest(client: Any, batches: list[Any], tokens: dict[str, str], mint: Any) -
         if batch.user_id:
             token = tokens.setdefault(batch.user_id, mint("user", batch.user_id, 6 * 3600))
             headers["Authorization"] = f"Bearer {token}"
-        import json
-
         response = client.http.post(
             "/api/v1/tracking/batch", body=json.dumps({"events": batch.events}), headers=headers
         )
@@ -335,8 +334,6 @@ def run(args: argparse.Namespace) -> int:
                 },
             ),
         ):
-            import json
-
             kwargs: dict[str, Any] = {"headers": {**admin, "Content-Type": "application/json"}}
             if body is not None:
                 kwargs["body"] = json.dumps(body)
