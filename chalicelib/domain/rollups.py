@@ -31,6 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from chalicelib.domain.clock import parse_iso
 from chalicelib.domain.events import key_name
 
 GRANULARITY_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
@@ -61,6 +62,11 @@ def bucket_start(moment: datetime, granularity: str) -> datetime:
 def bucket_sk(moment: datetime, granularity: str) -> str:
     """Sort key of the bucket holding ``moment``: ISO seconds with ``Z`` (sorts as time)."""
     return bucket_start(moment, granularity).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def next_hour(hour: str) -> str:
+    """The hour bucket after ``hour`` (both sort keys)."""
+    return bucket_sk(parse_iso(hour) + timedelta(hours=1), "hour")
 
 
 def rollup_pk(family: str, granularity: str, dimension: str = "all") -> str:
@@ -391,8 +397,6 @@ def deltas_as_items(deltas: dict[RollupKey, ItemDelta], pk: str) -> list[dict]:
 
 def fact_from_event(event: dict) -> RollupFact:
     """A decoded raw item (store.queries.decode_event) as a roll-up fact."""
-    from chalicelib.domain.clock import parse_iso
-
     return RollupFact(
         kind=event["kind"],
         name=event["name"],

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from chalicelib.domain import sketches
+from chalicelib.domain.clock import parse_iso
 from chalicelib.domain.events import key_name
 from chalicelib.domain.rollups import (
     ItemDelta,
@@ -223,8 +224,6 @@ def bucket_of_sk(sk: str) -> str:
 
 def group(buckets: dict[str, Packed], granularity: str) -> dict[str, Packed]:
     """Merge finer buckets into the coarser buckets that hold them."""
-    from chalicelib.domain.clock import parse_iso
-
     members: dict[str, list[Packed]] = {}
     for sk, packed in buckets.items():
         members.setdefault(bucket_sk(parse_iso(sk), granularity), []).append(packed)
@@ -233,7 +232,5 @@ def group(buckets: dict[str, Packed], granularity: str) -> dict[str, Packed]:
 
 def last_sk_within(bucket: str, granularity: str) -> str:
     """The last minute sort key inside an hour or day bucket (for inclusive range queries)."""
-    from chalicelib.domain.clock import parse_iso
-
     span = {"minute": timedelta(0), "hour": timedelta(minutes=59), "day": timedelta(hours=23, minutes=59)}
     return bucket_sk(parse_iso(bucket) + span[granularity], "minute")

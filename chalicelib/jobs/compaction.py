@@ -23,7 +23,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from chalicelib.config import get_settings
 from chalicelib.domain import tiers
 from chalicelib.domain.clock import parse_iso
-from chalicelib.domain.rollups import bucket_sk
+from chalicelib.domain.rollups import bucket_sk, next_hour
 from chalicelib.observability import logger, metrics
 from chalicelib.store import rollups as rollup_store
 
@@ -51,10 +51,6 @@ def _last_hour_of_day(hour: str) -> str:
     return hour[:11] + "23:00:00Z"
 
 
-def _next_hour(hour: str) -> str:
-    return bucket_sk(parse_iso(hour) + timedelta(hours=1), "hour")
-
-
 def _advance(done: str | None, to: str, report: dict[str, Any]) -> str:
     """Build the days that close in ``(done, to]``, then let readers trust everything up to ``to``."""
     if done is not None:
@@ -74,7 +70,7 @@ def compact_closed_hours(now: datetime, max_hours: int, report: dict[str, Any]) 
     ``Limit 1`` query finds the next), so empty stretches cost nothing per hour."""
     limit = bucket_sk(now - GRACE - timedelta(hours=1), "hour")
     done = rollup_store.load_state().compacted
-    position = _next_hour(done) if done else None
+    position = next_hour(done) if done else None
     if position is not None and position > limit:
         return done
     rollup_store.seal(limit)  # before any read of minutes: a write after it comes with a mark
@@ -95,7 +91,7 @@ def compact_closed_hours(now: datetime, max_hours: int, report: dict[str, Any]) 
         report["items_written"] += build_hour(hour)
         report["hours"] += 1
         done = _advance(done, hour, report)
-        position = _next_hour(hour)
+        position = next_hour(hour)
 
 
 def rebuild_marked_hours(compacted: str | None, max_dirty: int, report: dict[str, Any]) -> None:

@@ -24,17 +24,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from chalicelib.domain import tiers
 from chalicelib.domain.clock import parse_iso
-from chalicelib.domain.rollups import bucket_sk
+from chalicelib.domain.rollups import bucket_sk, next_hour
 from chalicelib.store import dynamo
 from chalicelib.store.models import Rollup, Session
-from chalicelib.store.queries import query_all
+from chalicelib.store.queries import days_between, query_all
 
 MAX_TRANSACTION_ITEMS = 100
 MARKER_TTL_SECONDS = 3 * 86400  # longer than a stream's 24 h retention
@@ -52,14 +51,6 @@ def table() -> str:
 def tier_pk(granularity: str, bucket: str) -> str:
     """``minute#<day>`` for minutes, ``hour#all`` and ``day#all`` for the built tiers."""
     return f"{MINUTE_PK_PREFIX}{bucket[:10]}" if granularity == "minute" else f"{granularity}#all"
-
-
-def _days(first: str, last: str) -> list[str]:
-    day, out = parse_iso(first[:10] + "T00:00:00Z"), []
-    while (label := day.strftime("%Y-%m-%d")) <= last[:10]:
-        out.append(label)
-        day += timedelta(days=1)
-    return out
 
 
 def marker_pk(first_event_id: str) -> str:
@@ -126,13 +117,13 @@ def _minute_actions(
     """
     parts = _part_count(head)
     active_sk = tiers.part_sk(sk, parts - 1)
-    merged = tiers.apply(tiers.decode(active), delta)
-    if active is None or tiers.encoded_size(tiers.encode(merged)) <= tiers.PART_LIMIT_BYTES:
+    merged = tiers.encode(tiers.apply(tiers.decode(active), delta))
+    if active is None or tiers.encoded_size(merged) <= tiers.PART_LIMIT_BYTES:
         return [_minute_put(active_sk, merged, active, expires, parts if active is head else None)]
     assert head is not None
     return [
-        _minute_put(tiers.part_sk(sk, parts), tiers.packed_from_delta(delta), None, expires),
-        _minute_put(sk, tiers.decode(head), head, expires, parts + 1),
+        _minute_put(tiers.part_sk(sk, parts), tiers.encode(tiers.packed_from_delta(delta)), None, expires),
+        _minute_put(sk, tiers.encode(tiers.decode(head)), head, expires, parts + 1),
     ]
 
 
@@ -148,15 +139,16 @@ def read_marker(first_event_id: str) -> str | None:
 
 
 def _minute_put(
-    sk: str, packed: tiers.Packed, current: dict[str, Any] | None, expires_at: int, parts: int | None = None
+    sk: str, attributes: dict[str, Any], current: dict[str, Any] | None, expires_at: int, parts: int | None = None
 ) -> dict[str, Any]:
-    """Put a minute item (or part) over the version it was read at (or only if still absent)."""
+    """Put a minute item (or part), its encoded ``attributes``, over the version it was read at
+    (or only if still absent)."""
     version = int(current["version"]["N"]) if current and "version" in current else 0
     put: dict[str, Any] = {
         "TableName": table(),
         "Item": {
             **_key(tier_pk("minute", sk), sk),
-            **tiers.encode(packed),
+            **attributes,
             "version": {"N": str(version + 1)},
             "expires_at": {"N": str(expires_at)},
         },
@@ -247,10 +239,6 @@ def first_touch_campaigns(session_ids: list[str]) -> dict[str, str]:
 # ---- compaction (the job's data access) ----------------------------------------------------------
 
 
-def _next_hour(hour: str) -> str:
-    return bucket_sk(parse_iso(hour) + timedelta(hours=1), "hour")
-
-
 def seal(hour: str) -> None:
     """Move the seal forward to ``hour`` (never back)."""
     dynamo.conditional(
@@ -268,7 +256,7 @@ def seal(hour: str) -> None:
 def first_minute_from(sk: str, until: str) -> str | None:
     """The first minute bucket from ``sk`` up to the end of ``until``'s day (one item read per
     day partition looked at), or None."""
-    for day in _days(sk, until):
+    for day in days_between(parse_iso(sk), parse_iso(until)):
         response = dynamo.with_retry(
             lambda day=day: dynamo.client().query(
                 TableName=table(),
@@ -320,7 +308,7 @@ def release_lease() -> None:
 def read_tier(granularity: str, first: str, last: str, consistent: bool = False) -> dict[str, tiers.Packed]:
     """Buckets of one tier from ``first`` to ``last`` (inclusive), parts merged back together."""
     if granularity == "minute":
-        pks = [MINUTE_PK_PREFIX + day for day in _days(first, last)]
+        pks = [MINUTE_PK_PREFIX + day for day in days_between(parse_iso(first), parse_iso(last))]
     else:
         pks = [tier_pk(granularity, first)]
     parts: dict[str, list[tiers.Packed]] = {}
@@ -414,7 +402,7 @@ def bucket_view(granularity: str, first: str, last: str) -> dict[str, tiers.Pack
         return _tier("minute", first, last)
     state: CompactionState = _cached(("state",), lambda: load_state(consistent=False))
     view = dict(_tier(granularity, first, last))
-    first_open = first if state.compacted is None else max(first, _next_hour(state.compacted))
+    first_open = first if state.compacted is None else max(first, next_hour(state.compacted))
     if granularity == "day":
         first_open = bucket_sk(parse_iso(first_open), "day")
         finer = "hour"
