@@ -23,6 +23,7 @@ dev: venv
 ## The whole suite: fast tests first, then the local stack end to end, then the browser.
 test: venv
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest tests/unit tests/integration -n 2 --dist loadgroup
 	$(BIN)/python -m pytest tests/e2e
 
@@ -46,6 +47,7 @@ token: venv
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) .dev test-artifacts

@@ -252,7 +252,7 @@ def run(args: argparse.Namespace) -> int:
     from chalicelib.auth import mint_token
     from chalicelib.jobs import compaction
     from chalicelib.jobs.stream import handle_stream_batch
-    from chalicelib.store import dynamo, queries
+    from chalicelib.store import dynamo
     from chalicelib.store.models import ALL_MODELS, RawEvent
     from local import demo_data
     from local.stream_pump import StreamReader
@@ -337,7 +337,7 @@ def run(args: argparse.Namespace) -> int:
             kwargs: dict[str, Any] = {"headers": {**admin, "Content-Type": "application/json"}}
             if body is not None:
                 kwargs["body"] = json.dumps(body)
-            with queries.metered() as metered:
+            with dynamo.metered() as metered:
                 started = time.perf_counter()
                 response = getattr(client.http, method)(path, **kwargs)
                 elapsed = time.perf_counter() - started

@@ -113,7 +113,7 @@ def floor_items(plan: DemoPlan) -> list[dict]:
     from chalicelib.config import get_settings
     from chalicelib.domain.events import RequestFacts
     from chalicelib.domain.useragent import parse_user_agent
-    from chalicelib.ingest import policy_from, validate_items
+    from chalicelib.services.ingest import policy_from, validate_items
     from chalicelib.store.events import to_model
 
     settings = get_settings()

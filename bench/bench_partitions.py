@@ -37,8 +37,9 @@ from bench.item_sizes import item_size, units  # noqa: E402
 from chalicelib.domain import tiers  # noqa: E402
 from chalicelib.domain.events import IngestPolicy, RequestFacts  # noqa: E402
 from chalicelib.domain.useragent import parse_user_agent  # noqa: E402
-from chalicelib.ingest import validate_items  # noqa: E402
 from chalicelib.jobs.stream import fact_from_image  # noqa: E402
+from chalicelib.services.ingest import validate_items  # noqa: E402
+from chalicelib.store import rollup_codec as codec  # noqa: E402
 from chalicelib.store.events import serialize_event  # noqa: E402
 from local import demo_data  # noqa: E402
 
@@ -130,7 +131,7 @@ def minute_item_bytes(items: list[dict[str, Any]]) -> int:
     """Size of the packed minute bucket these raw items fold into (as the stream handler stores it)."""
     facts = [fact for fact in (fact_from_image(item) for item in items) if fact is not None]
     packed = tiers.merge(tiers.packed_from_delta(d) for d in tiers.bucket_deltas(facts, granularity="hour").values())
-    return item_size(tiers.encode(packed)) + 60
+    return item_size(codec.encode(packed)) + 60
 
 
 def main(argv: list[str] | None = None) -> int:

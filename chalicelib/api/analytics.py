@@ -1,7 +1,7 @@
 """Analytics read routes: real-time, user journey, funnel analysis.
 
-Parse, authorise (admin/analyst JWT through the built-in authorizer), call
-``chalicelib.analytics``, shape the seed's envelope.
+Parse (declared in ``chalicelib.schemas``), authorise (admin/analyst JWT through
+the built-in authorizer), call one service, shape the seed's envelope.
 """
 
 from __future__ import annotations
@@ -10,81 +10,74 @@ from datetime import timedelta
 from urllib.parse import unquote
 
 from chalice import Blueprint, Response
-from pydantic import ValidationError
 
-from chalicelib import analytics
 from chalicelib.api import params
-from chalicelib.api.analytics_models import FunnelBody
 from chalicelib.api.auth import jwt_auth, require_role
-from chalicelib.api.responses import ValidationFailed, api_view, parse_json_body, success
+from chalicelib.api.declare import declare
+from chalicelib.api.responses import api_view, success
 from chalicelib.domain.clock import utc_now
 from chalicelib.domain.funnel import FunnelStep, overall_rate
-from chalicelib.domain.rollups import TIME_RANGES
-from chalicelib.schemas import MAX_SINGLE_BODY_BYTES, FieldError, field_errors
+from chalicelib.schemas.analytics import FunnelBody
+from chalicelib.schemas.query import REAL_TIME, TIME_RANGES, USER_JOURNEY
+from chalicelib.services import journeys, realtime
 
 bp = Blueprint(__name__)
+JOURNEY_SPAN = timedelta(days=30)
 
 
 @bp.route("/real-time", methods=["GET"], authorizer=jwt_auth)
 @api_view
+@declare(query=REAL_TIME)
 def real_time() -> Response:
     request = bp.current_request
     require_role(request)
-    query = params.query(request)
-    params.reject_unknown(query, {"timeRange", "eventTypes", "userId", "eventId"})
-    time_range = params.choice(query, "timeRange", list(TIME_RANGES), "1h")
-    data = analytics.real_time(
-        time_range,
+    query = params.parse(request, REAL_TIME)
+    span, granularity = TIME_RANGES[query["timeRange"]]
+    data = realtime.real_time(
+        query["timeRange"],
+        span,
+        granularity,
         utc_now(),
-        event_types=params.name_list(query, "eventTypes"),
-        user_id=params.optional_identifier(query, "userId"),
-        event_id=params.optional_identifier(query, "eventId"),
+        event_types=query["eventTypes"],
+        user_id=query["userId"],
+        event_id=query["eventId"],
     )
     return success(data, "Real-time analytics retrieved successfully")
 
 
 @bp.route("/user-journey/{user_id}", methods=["GET"], authorizer=jwt_auth)
 @api_view
+@declare(query=USER_JOURNEY)
 def user_journey(user_id: str) -> Response:
     request = bp.current_request
     require_role(request)
     user_id = params.identifier(unquote(user_id), "userId")
-    query = params.query(request)
-    params.reject_unknown(query, {"startDate", "endDate", "includeEvents", "includeInteractions"})
-    now = utc_now()
-    end = params.timestamp(query, "endDate") or now
-    start = params.timestamp(query, "startDate") or end - timedelta(days=30)
-    if start > end:
-        raise ValidationFailed([FieldError(field="startDate", message="must not be after endDate")])
-    data = analytics.user_journey(
+    query = params.parse(request, USER_JOURNEY)
+    start, end = params.date_window(query, utc_now(), JOURNEY_SPAN)
+    data = journeys.user_journey(
         user_id,
         start,
         end,
-        include_events=params.boolean(query, "includeEvents", True),
-        include_interactions=params.boolean(query, "includeInteractions", True),
+        include_events=query["includeEvents"],
+        include_interactions=query["includeInteractions"],
     )
     return success(data, "User journey retrieved successfully")
 
 
 @bp.route("/funnel-analysis", methods=["POST"], authorizer=jwt_auth, content_types=["application/json"])
 @api_view
+@declare(body=FunnelBody)
 def funnel_analysis() -> Response:
     request = bp.current_request
     require_role(request)
-    payload = parse_json_body(request.raw_body, MAX_SINGLE_BODY_BYTES)
-    if not isinstance(payload, dict):
-        raise ValidationFailed([FieldError(field="body", message="must be a JSON object")])
-    try:
-        body = FunnelBody.model_validate(payload)
-    except ValidationError as exc:
-        raise ValidationFailed(field_errors(exc)) from None
+    body = params.body(request, FunnelBody)
     now = utc_now()
     if body.date_range is not None:
         start, end = body.date_range.bounds()
     else:
         start, end = now - TIME_RANGES[body.time_range][0], now
     steps = [FunnelStep(s.name, s.event_type, s.kind) for s in body.funnel_steps]
-    rows = analytics.funnel(
+    rows = journeys.funnel(
         steps, start, end, timedelta(days=body.conversion_window_days), body.mode, body.filters.as_wire()
     )
     data = {

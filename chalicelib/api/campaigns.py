@@ -8,51 +8,22 @@ the campaign the event itself names. The campaign id must equal the
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from chalice import Blueprint, Response
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from chalicelib import analytics
 from chalicelib.api import params
 from chalicelib.api.auth import jwt_auth, require_role
-from chalicelib.api.responses import ApiError, NotFound, ValidationFailed, api_view, parse_json_body, success
-from chalicelib.domain.clock import iso, utc_now
-from chalicelib.domain.rollups import TIME_RANGES
-from chalicelib.schemas import MAX_SINGLE_BODY_BYTES, FieldError, Identifier, JsonData, field_errors, parse_timestamp
-from chalicelib.store import campaigns as store
-from chalicelib.store.models import Campaign
+from chalicelib.api.declare import declare
+from chalicelib.api.responses import ValidationFailed, api_view, success
+from chalicelib.domain.clock import utc_now
+from chalicelib.schemas import FieldError
+from chalicelib.schemas.campaigns import CampaignCreate, CampaignFields
+from chalicelib.schemas.query import CAMPAIGN_LIST, CAMPAIGN_PERFORMANCE
+from chalicelib.services import campaigns as service
+from chalicelib.services.campaigns import Campaign
 
 bp = Blueprint(__name__)
-
-
-class Conflict(ApiError):
-    status, code = 409, "CONFLICT"
-
-
-class CampaignFields(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
-
-    campaign_name: str | None = Field(default=None, alias="campaignName", min_length=1, max_length=256)
-    campaign_source: str | None = Field(default=None, alias="campaignSource", max_length=256)
-    campaign_medium: str | None = Field(default=None, alias="campaignMedium", max_length=256)
-    campaign_term: str | None = Field(default=None, alias="campaignTerm", max_length=256)
-    campaign_content: str | None = Field(default=None, alias="campaignContent", max_length=256)
-    start_date: str | None = Field(default=None, alias="startDate")
-    end_date: str | None = Field(default=None, alias="endDate")
-    is_active: bool | None = Field(default=None, alias="isActive")
-    campaign_data: JsonData | None = Field(default=None, alias="campaignData")
-
-    @field_validator("start_date", "end_date")
-    @classmethod
-    def _timestamp(cls, value: str | None) -> str | None:
-        return None if value is None else iso(parse_timestamp(value))
-
-
-class CampaignCreate(CampaignFields):
-    campaign_id: Identifier = Field(alias="campaignId")
-    campaign_name: str = Field(alias="campaignName", min_length=1, max_length=256)
 
 
 def to_json(record: Campaign) -> dict[str, Any]:
@@ -71,50 +42,34 @@ def to_json(record: Campaign) -> dict[str, Any]:
     }
 
 
-def _parse(model: type[BaseModel]) -> Any:
-    payload = parse_json_body(bp.current_request.raw_body, MAX_SINGLE_BODY_BYTES)
-    if not isinstance(payload, dict):
-        raise ValidationFailed([FieldError(field="body", message="must be a JSON object")])
-    try:
-        body = model.model_validate(payload)
-    except ValidationError as exc:
-        raise ValidationFailed(field_errors(exc)) from None
-    start, end = getattr(body, "start_date", None), getattr(body, "end_date", None)
-    if start and end and end < start:
+def _parse(model: type[CampaignFields]) -> Any:
+    body = params.body(bp.current_request, model)
+    if body.start_date and body.end_date and body.end_date < body.start_date:
         raise ValidationFailed([FieldError(field="endDate", message="must not be before startDate")])
     return body
 
 
-def _existing(campaign_id: str) -> Campaign:
-    params.identifier(campaign_id, "campaignId")
-    record = store.get(campaign_id)
-    if record is None:
-        raise NotFound(f"Campaign '{campaign_id}' not found")
-    return record
+def _campaign_id(campaign_id: str) -> str:
+    return params.identifier(campaign_id, "campaignId")
 
 
 @bp.route("/campaigns", methods=["POST"], authorizer=jwt_auth, content_types=["application/json"])
 @api_view
+@declare(body=CampaignCreate)
 def create_campaign() -> Response:
     require_role(bp.current_request)
     body: CampaignCreate = _parse(CampaignCreate)
-    values = body.model_dump(exclude_none=True)
-    record = Campaign(**values, created_at=iso(utc_now()))
-    try:
-        store.create(record)
-    except store.CampaignExists:
-        raise Conflict(f"Campaign '{body.campaign_id}' already exists") from None
+    record = service.create(body.model_dump(exclude_none=True))
     return success(to_json(record), "Campaign created successfully", status=201)
 
 
 @bp.route("/campaigns", methods=["GET"], authorizer=jwt_auth)
 @api_view
+@declare(query=CAMPAIGN_LIST)
 def list_campaigns() -> Response:
     require_role(bp.current_request)
-    query = params.query(bp.current_request)
-    params.reject_unknown(query, {"isActive"})
-    active = params.boolean(query, "isActive", True) if "isActive" in query else None
-    records = [r for r in store.list_all() if active is None or r.is_active == active]
+    query = params.parse(bp.current_request, CAMPAIGN_LIST)
+    records = service.list_campaigns(query["isActive"])
     return success({"campaigns": [to_json(r) for r in records], "total": len(records)}, "Campaigns retrieved")
 
 
@@ -122,20 +77,18 @@ def list_campaigns() -> Response:
 @api_view
 def get_campaign(campaign_id: str) -> Response:
     require_role(bp.current_request)
-    return success(to_json(_existing(campaign_id)), "Campaign retrieved")
+    return success(to_json(service.get(_campaign_id(campaign_id))), "Campaign retrieved")
 
 
 @bp.route("/campaigns/{campaign_id}", methods=["PUT", "PATCH"], authorizer=jwt_auth, content_types=["application/json"])
 @api_view
+@declare(body=CampaignFields)
 def update_campaign(campaign_id: str) -> Response:
     require_role(bp.current_request)
-    record = _existing(campaign_id)
+    campaign_id = _campaign_id(campaign_id)
+    service.get(campaign_id)
     body: CampaignFields = _parse(CampaignFields)
-    for name, value in body.model_dump(exclude_none=True).items():
-        setattr(record, name, value)
-    if record.start_date and record.end_date and record.end_date < record.start_date:
-        raise ValidationFailed([FieldError(field="endDate", message="must not be before startDate")])
-    store.put(record)
+    record = service.update(campaign_id, body.model_dump(exclude_none=True))
     return success(to_json(record), "Campaign updated successfully")
 
 
@@ -143,25 +96,19 @@ def update_campaign(campaign_id: str) -> Response:
 @api_view
 def delete_campaign(campaign_id: str) -> Response:
     require_role(bp.current_request)
-    _existing(campaign_id)
-    store.delete(campaign_id)
+    service.delete(_campaign_id(campaign_id))
     return success({"campaignId": campaign_id, "deleted": True}, "Campaign deleted successfully")
 
 
 @bp.route("/campaigns/{campaign_id}/performance", methods=["GET"], authorizer=jwt_auth)
 @api_view
+@declare(query=CAMPAIGN_PERFORMANCE)
 def campaign_performance(campaign_id: str) -> Response:
     request = bp.current_request
     require_role(request)
-    record = _existing(campaign_id)
-    query = params.query(request)
-    params.reject_unknown(query, {"startDate", "endDate", "timeRange"})
-    now = utc_now()
-    time_range = params.choice(query, "timeRange", list(TIME_RANGES), "30d")
-    end = params.timestamp(query, "endDate") or now
-    start = params.timestamp(query, "startDate") or end - TIME_RANGES[time_range][0]
-    if start > end or end - start > timedelta(days=400):
-        raise ValidationFailed([FieldError(field="startDate", message="must be before endDate, at most 400 days")])
+    record = service.get(_campaign_id(campaign_id))
+    query = params.parse(request, CAMPAIGN_PERFORMANCE)
+    start, end = params.date_window(query, utc_now())
     data = {"campaignId": record.campaign_id, "campaignName": record.campaign_name}
-    data.update(analytics.campaign_performance(record.campaign_id, start, end))
+    data.update(service.performance(record.campaign_id, start, end))
     return success(data, "Campaign performance retrieved successfully")

@@ -12,20 +12,15 @@ from aws_lambda_powertools.metrics import MetricUnit
 from chalice import Blueprint, CORSConfig, Response
 
 from chalicelib.api.context import request_facts
-from chalicelib.api.responses import (
-    RateLimited,
-    ValidationFailed,
-    api_view,
-    parse_json_body,
-    success,
-)
+from chalicelib.api.declare import declare
+from chalicelib.api.responses import ValidationFailed, api_view, parse_json_body, success
 from chalicelib.config import get_settings
-from chalicelib.domain.clock import day_of
 from chalicelib.domain.events import RequestFacts
-from chalicelib.ingest import ingest
-from chalicelib.observability import logger, metrics
+from chalicelib.observability import metrics
 from chalicelib.schemas import MAX_BATCH_BODY_BYTES, MAX_BATCH_EVENTS, MAX_SINGLE_BODY_BYTES, FieldError
-from chalicelib.store import counters, ratelimit
+from chalicelib.schemas.ingest import BODY_MODELS
+from chalicelib.services import admission
+from chalicelib.services.ingest import ingest, record_bot_drop
 
 bp = Blueprint(__name__)
 
@@ -53,34 +48,11 @@ SINGLE_ROUTES = {
 
 def _admit(facts: RequestFacts) -> None:
     """One rate-limit hit per request (a batch counts once)."""
-    settings = get_settings()
-    decision = ratelimit.hit(
-        facts.ip_hash or "unknown",
-        facts.now.timestamp(),
-        settings.rate_limit_requests,
-        settings.rate_limit_window_seconds,
-    )
-    if not decision.allowed:
-        metrics.add_metric(name="RateLimited", unit=MetricUnit.Count, value=1)
-        raise RateLimited(
-            f"Too many tracking requests: at most {decision.limit} per {settings.rate_limit_window_seconds} s",
-            headers={"Retry-After": str(decision.retry_after)},
-        )
-
-
-def counters_drop(facts: RequestFacts, events: int) -> None:
-    """Count crawler events we refuse to store (per day, and as an EMF metric)."""
-    if events <= 0:
-        return
-    settings = get_settings()
-    expires = int(facts.now.timestamp()) + settings.retention_days * 86400
-    counters.add_daily_counter("bots_dropped", day_of(facts.now), events, expires)
-    metrics.add_metric(name="BotEventsDropped", unit=MetricUnit.Count, value=events)
-    logger.info("dropped bot traffic", extra={"events": events, "browser": facts.agent.browser})
+    admission.admit(facts, "Too many tracking requests: at most {limit} per {window} s")
 
 
 def _drop_bot(facts: RequestFacts, events: int) -> Response:
-    counters_drop(facts, events)
+    record_bot_drop(facts, events)
     return success({"accepted": 0, "dropped": events, "reason": "bot"}, "Bot traffic is not tracked", status=202)
 
 
@@ -132,6 +104,7 @@ def _batch_items(payload: Any) -> list[tuple[str | None, Any]]:
 
 @bp.route("/batch", methods=["POST"], cors=CORS, content_types=INGEST_CONTENT_TYPES)
 @api_view
+@declare(batch=True)
 def track_batch() -> Response:
     request = bp.current_request
     settings = get_settings()
@@ -143,7 +116,7 @@ def track_batch() -> Response:
         kept = [i for i, (kind, _) in enumerate(items) if kind in SERVER_KINDS]
         if not kept:
             return _drop_bot(facts, len(items))
-        counters_drop(facts, len(items) - len(kept))
+        record_bot_drop(facts, len(items) - len(kept))
     outcome = ingest([items[i] for i in kept], facts, settings, in_batch=True, positions=kept)
     _record_metrics(outcome.accepted, outcome.rejected)
     results = [r.to_json() for r in outcome.results]
@@ -168,29 +141,34 @@ def track_batch() -> Response:
 
 @bp.route("/activity", methods=["POST"], cors=CORS, content_types=INGEST_CONTENT_TYPES)
 @api_view
+@declare(body=BODY_MODELS["activity"])
 def track_activity() -> Response:
     return _track_single("activity")
 
 
 @bp.route("/event-interaction", methods=["POST"], cors=CORS, content_types=INGEST_CONTENT_TYPES)
 @api_view
+@declare(body=BODY_MODELS["event-interaction"])
 def track_event_interaction() -> Response:
     return _track_single("event-interaction")
 
 
 @bp.route("/conversion", methods=["POST"], cors=CORS, content_types=INGEST_CONTENT_TYPES)
 @api_view
+@declare(body=BODY_MODELS["conversion"])
 def track_conversion() -> Response:
     return _track_single("conversion")
 
 
 @bp.route("/performance", methods=["POST"], cors=CORS, content_types=INGEST_CONTENT_TYPES)
 @api_view
+@declare(body=BODY_MODELS["performance"])
 def track_performance() -> Response:
     return _track_single("performance")
 
 
 @bp.route("/heatmap", methods=["POST"], cors=CORS, content_types=INGEST_CONTENT_TYPES)
 @api_view
+@declare(body=BODY_MODELS["heatmap"])
 def track_heatmap() -> Response:
     return _track_single("heatmap")

@@ -6,7 +6,7 @@ import json
 
 from chalice import Blueprint, Response
 
-from chalicelib.openapi_spec import cached_document
+from chalicelib.api.openapi_spec import cached_document
 
 bp = Blueprint(__name__)
 

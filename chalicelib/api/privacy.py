@@ -6,9 +6,8 @@ from chalice import Blueprint, Response
 
 from chalicelib.api.auth import jwt_auth, require_self_or_role
 from chalicelib.api.responses import ValidationFailed, api_view, success
-from chalicelib.observability import logger
 from chalicelib.schemas import FieldError
-from chalicelib.store import privacy
+from chalicelib.services import privacy
 
 bp = Blueprint(__name__)
 MAX_USER_ID = 128
@@ -25,9 +24,7 @@ def _user_id(raw: str) -> str:
 def delete_user(user_id: str) -> Response:
     user_id = _user_id(user_id)
     principal = require_self_or_role(bp.current_request, user_id)
-    removed = privacy.delete_user(user_id)
-    logger.info("user data deleted", extra={"by_role": principal.role, "removed": removed})
-    return success({"userId": user_id, "removed": removed, "totalRemoved": sum(removed.values())}, "User data deleted")
+    return success(privacy.delete_user(user_id, principal.role), "User data deleted")
 
 
 @bp.route("/user/{user_id}/data", methods=["GET"], authorizer=jwt_auth)

@@ -13,9 +13,10 @@ from typing import Any
 
 from chalice import Response
 
+from chalicelib.domain.errors import FieldError
 from chalicelib.observability import logger
-from chalicelib.schemas import FieldError
-from chalicelib.store.dynamo import StorageUnavailable
+from chalicelib.services import errors as service_errors
+from chalicelib.services.errors import StorageUnavailable
 
 JSON_HEADERS = {"Content-Type": "application/json"}
 
@@ -61,8 +62,26 @@ class RateLimited(ApiError):
     status, code = 429, "RATE_LIMITED"
 
 
+class Conflict(ApiError):
+    status, code = 409, "CONFLICT"
+
+
 class ServiceUnavailable(ApiError):
     status, code = 503, "STORAGE_UNAVAILABLE"
+
+
+def from_service(exc: service_errors.ServiceError) -> ApiError:
+    """A service outcome as the HTTP error the envelope reports."""
+    if isinstance(exc, service_errors.InvalidInput):
+        return ValidationFailed(exc.errors, exc.message)
+    if isinstance(exc, service_errors.RateLimitExceeded):
+        return RateLimited(exc.message, headers={"Retry-After": str(exc.retry_after)})
+    statuses: dict[type, type[ApiError]] = {
+        service_errors.NotFound: NotFound,
+        service_errors.Conflict: Conflict,
+        service_errors.Forbidden: Forbidden,
+    }
+    return statuses.get(type(exc), ApiError)(exc.message)
 
 
 def success(data: Any, message: str = "OK", status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -84,6 +103,8 @@ def api_view(view: Callable[..., Response]) -> Callable[..., Response]:
             return view(*args, **kwargs)
         except ApiError as exc:
             return failure(exc)
+        except service_errors.ServiceError as exc:
+            return failure(from_service(exc))
         except StorageUnavailable as exc:
             logger.warning("storage unavailable after retries", extra={"reason": str(exc)})
             return failure(

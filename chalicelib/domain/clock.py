@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 
 def utc_now() -> datetime:
@@ -20,3 +20,13 @@ def day_of(moment: datetime) -> str:
 
 def parse_iso(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def days_between(start: datetime, end: datetime) -> list[str]:
+    """Every UTC day (``YYYY-MM-DD``) from the one holding ``start`` to the one holding ``end``,
+    both included: the day partitions a time range touches. An exclusive end passes ``end - 1 ms``."""
+    days, current, last = [], start.astimezone(UTC), day_of(end)
+    while day_of(current) <= last:
+        days.append(day_of(current))
+        current += timedelta(days=1)
+    return days

@@ -21,18 +21,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 
+from chalicelib.domain.clock import iso
+from chalicelib.domain.stored import EventFact
+
 USER_EVENT_KINDS = frozenset({"activity", "interaction", "conversion"})
-
-
-@dataclass(frozen=True)
-class RawFact:
-    kind: str
-    name: str
-    ts: str
-    user_id: str | None = None
-    session_id: str | None = None
-    event_id: str | None = None
-    value: float | None = None
 
 
 @dataclass
@@ -72,7 +64,7 @@ def _span(first: str | None, last: str | None, ts: str) -> tuple[str, str]:
     return (ts if first is None or ts < first else first), (ts if last is None or ts > last else last)
 
 
-def user_deltas(facts: Iterable[RawFact]) -> dict[str, UserDelta]:
+def user_deltas(facts: Iterable[EventFact]) -> dict[str, UserDelta]:
     out: dict[str, UserDelta] = {}
     for fact in facts:
         if not fact.user_id or fact.kind not in USER_EVENT_KINDS:
@@ -86,11 +78,11 @@ def user_deltas(facts: Iterable[RawFact]) -> dict[str, UserDelta]:
         if fact.kind == "conversion":
             delta.total_conversions += 1
             delta.total_conversion_value += float(fact.value or 0)
-        delta.first_activity, delta.last_activity = _span(delta.first_activity, delta.last_activity, fact.ts)
+        delta.first_activity, delta.last_activity = _span(delta.first_activity, delta.last_activity, iso(fact.ts))
     return out
 
 
-def event_deltas(facts: Iterable[RawFact]) -> dict[str, EventDelta]:
+def event_deltas(facts: Iterable[EventFact]) -> dict[str, EventDelta]:
     out: dict[str, EventDelta] = {}
     for fact in facts:
         if not fact.event_id or fact.kind not in ("interaction", "conversion"):
@@ -108,7 +100,7 @@ def event_deltas(facts: Iterable[RawFact]) -> dict[str, EventDelta]:
                 setattr(delta, counter, getattr(delta, counter) + 1)
         if fact.kind == "interaction":
             delta.first_interaction, delta.last_interaction = _span(
-                delta.first_interaction, delta.last_interaction, fact.ts
+                delta.first_interaction, delta.last_interaction, iso(fact.ts)
             )
     return out
 

@@ -1,4 +1,4 @@
-"""From a validated request body to the fact we store: keys, enrichment, expiry.
+"""From a validated event to the fact we store: keys, enrichment, expiry.
 
 The raw item's key is deterministic from the client's ``messageId`` and
 ``timestamp``: a retried request overwrites the same item instead of adding a
@@ -16,18 +16,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from chalicelib.domain.clock import day_of, iso
+from chalicelib.domain.errors import FieldError
 from chalicelib.domain.useragent import UserAgentFacts
 from chalicelib.domain.utm import campaign_facts
-from chalicelib.schemas import (
-    ActivityBody,
-    ConversionBody,
-    EventInteractionBody,
-    FieldError,
-    HeatmapBody,
-    PerformanceBody,
-    _Body,
-    parse_timestamp,
-)
 
 # Route/batch type → stored kind. The seed's five raw tables, one per kind.
 STORED_KIND = {
@@ -46,6 +37,21 @@ DATASET_KIND = {
     "heatmap": "heatmap",
 }
 BROWSER_KINDS = frozenset({"activity", "interaction", "conversion", "heatmap"})
+
+
+@dataclass(frozen=True)
+class EventInput:
+    """One event as a client described it, already validated: the stored kind, its name (event
+    type, interaction, conversion, endpoint or heatmap page), the optional client identity
+    (``message_id`` + ``timestamp``) and the kind's own attributes (``page_url``, ``data``,
+    ``referrer``, ``value`` …, named as stored)."""
+
+    kind: str
+    name: str
+    message_id: str | None = None
+    timestamp: datetime | None = None
+    session_id: str | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -118,24 +124,10 @@ def heatmap_page_key(page_url: str) -> str:
     return key
 
 
-def event_name(kind: str, body: _Body) -> str:
-    if isinstance(body, ActivityBody):
-        return body.event_type
-    if isinstance(body, EventInteractionBody):
-        return body.interaction_type
-    if isinstance(body, ConversionBody):
-        return body.conversion_type
-    if isinstance(body, PerformanceBody):
-        return body.endpoint
-    if isinstance(body, HeatmapBody):
-        return heatmap_page_key(body.page_url)
-    raise ValueError(f"unknown body for {kind}")
-
-
-def _event_time(body: _Body, request: RequestFacts, policy: IngestPolicy) -> tuple[datetime, list[FieldError]]:
-    if body.timestamp is None:
+def _event_time(event: EventInput, request: RequestFacts, policy: IngestPolicy) -> tuple[datetime, list[FieldError]]:
+    if event.timestamp is None:
         return request.now, []
-    moment = parse_timestamp(body.timestamp)
+    moment = event.timestamp
     if moment > request.now + policy.max_clock_skew:
         return moment, [FieldError(field="timestamp", message="is in the future")]
     if moment < request.now - policy.max_event_age:
@@ -144,66 +136,23 @@ def _event_time(body: _Body, request: RequestFacts, policy: IngestPolicy) -> tup
     return moment, []
 
 
-def _kind_attributes(body: _Body) -> dict[str, Any]:
-    if isinstance(body, ActivityBody):
-        data = body.event_data
-        event_id = data.get("eventId") if data and isinstance(data.get("eventId"), str) else None
-        return {"page_url": body.page_url, "data": data, "event_id": event_id[:128] if event_id else None}
-    if isinstance(body, EventInteractionBody):
-        return {"page_url": body.page_url, "data": body.interaction_data, "event_id": body.event_id}
-    if isinstance(body, ConversionBody):
-        data = body.conversion_data
-        event_id = body.event_id or (data.get("eventId") if data and isinstance(data.get("eventId"), str) else None)
-        return {
-            "page_url": body.page_url,
-            "data": data,
-            "value": body.conversion_value,
-            "currency": body.currency,
-            "campaign_id": body.campaign_id,
-            "event_id": event_id[:128] if event_id else None,
-        }
-    if isinstance(body, PerformanceBody):
-        return {
-            "endpoint": body.endpoint,
-            "method": body.method,
-            "response_time": body.response_time,
-            "status_code": body.status_code,
-            "error_message": body.error_message,
-        }
-    if isinstance(body, HeatmapBody):
-        return {
-            "page_url": body.page_url,
-            "x": body.x_position,
-            "y": body.y_position,
-            "viewport_width": body.viewport_width,
-            "viewport_height": body.viewport_height,
-            "document_height": body.document_height,
-            "element_selector": body.element_selector,
-            "click_count": body.click_count,
-            "hover_count": body.hover_count,
-            "scroll_depth": body.scroll_depth,
-        }
-    raise ValueError("unknown body")
-
-
 def build_event(
-    route_kind: str, body: _Body, request: RequestFacts, policy: IngestPolicy
+    given: EventInput, request: RequestFacts, policy: IngestPolicy
 ) -> tuple[TrackedEvent | None, list[FieldError]]:
-    """Validated body + request facts → a keyed, enriched fact (or the field errors of its time)."""
-    kind = STORED_KIND[route_kind]
-    moment, errors = _event_time(body, request, policy)
+    """A validated event + request facts → a keyed, enriched fact (or the field errors of its time)."""
+    kind, name = given.kind, given.name
+    moment, errors = _event_time(given, request, policy)
     if errors:
         return None, errors
-    message_id = body.message_id or str(uuid.uuid4())
-    name = event_name(kind, body)
+    message_id = given.message_id or str(uuid.uuid4())
     ts = iso(moment)
-    attributes = _kind_attributes(body)
-    attributes["session_id"] = body.session_id
+    attributes = dict(given.attributes)
+    referrer = attributes.pop("referrer", None)
+    attributes["session_id"] = given.session_id
     attributes["user_id"] = request.user_id
-    if body.session_id and not request.user_id and kind in BROWSER_KINDS:
-        attributes["anon_session_id"] = body.session_id
+    if given.session_id and not request.user_id and kind in BROWSER_KINDS:
+        attributes["anon_session_id"] = given.session_id
     if kind in BROWSER_KINDS:
-        referrer = body.referrer if isinstance(body, ActivityBody) else None
         facts = campaign_facts(attributes.get("page_url"), attributes.get("data"), referrer)
         attributes["page_path"] = facts.page_path
         attributes["referrer"] = facts.referrer
@@ -225,7 +174,7 @@ def build_event(
         ts=ts,
         message_id=message_id,
         expires_at=expires_at,
-        client_keyed=body.message_id is not None and body.timestamp is not None,
+        client_keyed=given.message_id is not None and given.timestamp is not None,
         attributes={k: v for k, v in attributes.items() if v is not None},
     )
     return event, []

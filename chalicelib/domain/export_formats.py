@@ -13,6 +13,8 @@ import io
 import json
 from typing import Any
 
+from chalicelib.domain.stored import StoredEvent
+
 RAW_DATASETS = {
     "user_activity": "activity",
     "event_interactions": "interaction",
@@ -97,9 +99,10 @@ def allowed_filters(dataset: str) -> set[str]:
     return set(TABLE_FILTERS[dataset])
 
 
-def raw_row(dataset: str, event: dict[str, Any]) -> dict[str, Any]:
-    """A decoded raw item → the seed's row for ``dataset``."""
+def raw_row(dataset: str, stored: StoredEvent) -> dict[str, Any]:
+    """A stored raw event → the seed's row for ``dataset``."""
     renames = _RAW_RENAMES[dataset]
+    event = stored.as_dict()
     source = {renames.get(k, k): v for k, v in event.items()}
     source["id"] = event.get("message_id")
     source["created_at"] = event.get("ts")

@@ -33,6 +33,7 @@ from datetime import UTC, datetime, timedelta
 
 from chalicelib.domain.clock import parse_iso
 from chalicelib.domain.events import key_name
+from chalicelib.domain.stored import EventFact
 
 GRANULARITY_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 MINUTE_RETENTION = timedelta(hours=48)
@@ -94,24 +95,6 @@ def is_error(status_code: int | None, error_message: str | None) -> bool:
     return bool(error_message) or (status_code is not None and status_code >= 500)
 
 
-@dataclass(frozen=True)
-class RollupFact:
-    """The slice of a stored raw event that roll-ups count (decoded from a stream INSERT)."""
-
-    kind: str
-    name: str
-    ts: datetime
-    session_id: str | None = None
-    user_id: str | None = None
-    event_id: str | None = None
-    value: float = 0.0
-    campaign_id: str | None = None
-    page_path: str | None = None
-    response_time: float | None = None
-    status_code: int | None = None
-    error_message: str | None = None
-
-
 @dataclass
 class ItemDelta:
     """What one batch adds to one roll-up item."""
@@ -135,7 +118,7 @@ def _expiry(bucket: datetime, granularity: str, retention_days: int) -> int:
     return int((bucket + timedelta(days=retention_days)).timestamp())
 
 
-def family_dimensions(fact: RollupFact, campaign: str | None) -> list[tuple[str, str]]:
+def family_dimensions(fact: EventFact, campaign: str | None) -> list[tuple[str, str]]:
     """(family, dimension) of every roll-up series this fact counts in."""
     out: list[tuple[str, str]] = []
     if fact.kind in ("activity", "interaction", "conversion"):
@@ -159,7 +142,7 @@ def family_dimensions(fact: RollupFact, campaign: str | None) -> list[tuple[str,
     return out
 
 
-def item_keys(fact: RollupFact, campaign: str | None, now: datetime | None = None) -> list[tuple[str, str, str]]:
+def item_keys(fact: EventFact, campaign: str | None, now: datetime | None = None) -> list[tuple[str, str, str]]:
     """(family, granularity, dimension) of every roll-up item this fact touches."""
     keys = [
         (family, granularity, dimension)
@@ -173,7 +156,7 @@ def item_keys(fact: RollupFact, campaign: str | None, now: datetime | None = Non
     return keys
 
 
-def contribute(delta: ItemDelta, family: str, fact: RollupFact, campaign: str | None) -> None:
+def contribute(delta: ItemDelta, family: str, fact: EventFact, campaign: str | None) -> None:
     if family == "counts":
         prefix = {"activity": "a", "interaction": "i", "conversion": "c"}[fact.kind]
         delta.add(f"{prefix}:{fact.name}")
@@ -215,7 +198,7 @@ def contribute(delta: ItemDelta, family: str, fact: RollupFact, campaign: str | 
         delta.hll_values.add(str(fact.user_id))
 
 
-def attributed_campaign(fact: RollupFact, first_touch: dict[str, str]) -> str | None:
+def attributed_campaign(fact: EventFact, first_touch: dict[str, str]) -> str | None:
     """First-touch attribution: the session's first campaign, else the event's own campaign."""
     if fact.session_id and fact.session_id in first_touch:
         return first_touch[fact.session_id]
@@ -223,7 +206,7 @@ def attributed_campaign(fact: RollupFact, first_touch: dict[str, str]) -> str | 
 
 
 def aggregate(
-    facts: Iterable[RollupFact],
+    facts: Iterable[EventFact],
     retention_days: int,
     first_touch: dict[str, str] | None = None,
     now: datetime | None = None,
@@ -243,7 +226,7 @@ def aggregate(
     return deltas
 
 
-def touched_keys(fact: RollupFact) -> set[RollupKey]:
+def touched_keys(fact: EventFact) -> set[RollupKey]:
     """What applying this fact may write: its minute item (and, for a minute that overflows
     into a new part, that part), and a mark on its hour should that hour be compacted already.
     Counted whether or not, so chunk boundaries never depend on stored state."""
@@ -251,7 +234,7 @@ def touched_keys(fact: RollupFact) -> set[RollupKey]:
     return {("minute", minute), ("minute part", minute), ("dirty", bucket_sk(fact.ts, "hour"))}
 
 
-def first_chunk_end(facts: list[RollupFact | None], max_items: int) -> int:
+def first_chunk_end(facts: list[EventFact | None], max_items: int) -> int:
     """Exclusive end of the greedy maximal prefix touching at most ``max_items`` items.
 
     Deterministic given the first fact, so a chunk re-formed after a redelivery that
@@ -270,7 +253,7 @@ def first_chunk_end(facts: list[RollupFact | None], max_items: int) -> int:
     return len(facts)
 
 
-def chunk_ends(facts: list[RollupFact | None], max_items: int) -> list[int]:
+def chunk_ends(facts: list[EventFact | None], max_items: int) -> list[int]:
     """Every chunk end when cutting from the first fact (what a clean run of the batch does)."""
     ends, start = [], 0
     while start < len(facts):
@@ -286,13 +269,6 @@ def counters_with_prefix(item: dict[str, float], prefix: str) -> dict[str, float
 
 # ---- real-time reads ---------------------------------------------------------------------------
 
-TIME_RANGES: dict[str, tuple[timedelta, str]] = {
-    "1h": (timedelta(hours=1), "minute"),
-    "6h": (timedelta(hours=6), "hour"),
-    "24h": (timedelta(hours=24), "hour"),
-    "7d": (timedelta(days=7), "day"),
-    "30d": (timedelta(days=30), "day"),
-}
 ACTIVE_WINDOW = timedelta(minutes=5)
 
 
@@ -300,7 +276,6 @@ ACTIVE_WINDOW = timedelta(minutes=5)
 class RangePlan:
     """Which buckets a time range reads: cost follows the bucket count, never the event count."""
 
-    time_range: str
     granularity: str
     start: datetime
     end: datetime
@@ -308,11 +283,10 @@ class RangePlan:
     last_sk: str
 
 
-def plan_range(time_range: str, now: datetime, granularity: str | None = None) -> RangePlan:
-    span, default_granularity = TIME_RANGES[time_range]
-    granularity = granularity or default_granularity
+def plan_range(span: timedelta, granularity: str, now: datetime) -> RangePlan:
+    """The buckets of ``granularity`` covering the ``span`` that ends ``now``."""
     start = now - span
-    return RangePlan(time_range, granularity, start, now, bucket_sk(start, granularity), bucket_sk(now, granularity))
+    return RangePlan(granularity, start, now, bucket_sk(start, granularity), bucket_sk(now, granularity))
 
 
 def activity_series(items: list[dict], event_types: set[str] | None) -> list[dict]:
@@ -390,24 +364,7 @@ def endpoints_in(items: list[dict]) -> list[str]:
     return sorted({endpoint for item in items for endpoint in counters_with_prefix(item, "n:")})
 
 
-def deltas_as_items(deltas: dict[RollupKey, ItemDelta], pk: str) -> list[dict]:
+def deltas_as_items(deltas: dict[RollupKey, ItemDelta], family: str, granularity: str) -> list[dict]:
     """In-memory aggregation (e.g. of one user's raw events) shaped like stored roll-up items."""
+    pk = rollup_pk(family, granularity)
     return [{"sk": sk, **delta.counters} for (key_pk, sk), delta in deltas.items() if key_pk == pk]
-
-
-def fact_from_event(event: dict) -> RollupFact:
-    """A decoded raw item (store.queries.decode_event) as a roll-up fact."""
-    return RollupFact(
-        kind=event["kind"],
-        name=event["name"],
-        ts=parse_iso(event["ts"]),
-        session_id=event.get("session_id"),
-        user_id=event.get("user_id"),
-        event_id=event.get("event_id"),
-        value=float(event.get("value") or 0),
-        campaign_id=event.get("campaign_id") or event.get("utm_campaign"),
-        page_path=event.get("page_path"),
-        response_time=event.get("response_time"),
-        status_code=event.get("status_code"),
-        error_message=event.get("error_message"),
-    )

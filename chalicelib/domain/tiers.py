@@ -5,8 +5,10 @@ delta, so cost follows how many items a stream batch rewrites and how big they
 are. One packed item per minute (written by the stream handler), hour and day
 (written once by the compaction job) holds every family of docs/rollups.md:
 counters under ``<family code>#<dimension>#<attribute>`` (``c#all#a:page_view``,
-``e#s3#n:ev-1:like``) compressed into one binary attribute, and sketches as binary
-attributes named the same way (``s#all#hll``, ``q#/api/v1/events#kll``).
+``e#s3#n:ev-1:like``) and sketches named the same way (``s#all#hll``,
+``q#/api/v1/events#kll``). How a bucket is laid out in DynamoDB (one compressed
+binary attribute of counters, parts below the item size limit) is
+``store.rollup_codec``'s business.
 
 Merging is the one operation: a stream chunk is merged into its minutes, minutes
 into an hour, hours into a day, and any range of buckets on read. Counters add,
@@ -17,8 +19,6 @@ to repeat.
 
 from __future__ import annotations
 
-import json
-import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -28,12 +28,12 @@ from chalicelib.domain.clock import parse_iso
 from chalicelib.domain.events import key_name
 from chalicelib.domain.rollups import (
     ItemDelta,
-    RollupFact,
     attributed_campaign,
     bucket_sk,
     contribute,
     family_dimensions,
 )
+from chalicelib.domain.stored import EventFact
 
 FAMILY_CODES = {
     "counts": "c",
@@ -47,9 +47,6 @@ FAMILY_CODES = {
     "users": "u",
 }
 SKETCH_KINDS = ("hll", "kll")
-COUNTERS_ATTRIBUTE = "n"
-RESERVED = {"pk", "sk", "expires_at", "version", "parts", COUNTERS_ATTRIBUTE}
-PART_LIMIT_BYTES = 300_000  # DynamoDB items stop at 400 KB; a bucket continues in parts below it
 
 
 def packed_name(family: str, dimension: str, attribute: str) -> str:
@@ -137,7 +134,7 @@ def family_view(packed: Packed, family: str, dimension: str = "all") -> dict:
 
 
 def bucket_deltas(
-    facts: Iterable[RollupFact], first_touch: dict[str, str] | None = None, granularity: str = "minute"
+    facts: Iterable[EventFact], first_touch: dict[str, str] | None = None, granularity: str = "minute"
 ) -> dict[str, BucketDelta]:
     """Fold facts into one delta per bucket (sort key), every family packed."""
     first_touch = first_touch or {}
@@ -162,64 +159,6 @@ def bucket_deltas(
 
 def packed_from_delta(delta: BucketDelta) -> Packed:
     return apply(Packed(), delta)
-
-
-# ---- DynamoDB encoding ---------------------------------------------------------------------------
-
-
-def encode(packed: Packed) -> dict:
-    """Attributes (DynamoDB JSON) of a packed bucket, without keys."""
-    body = json.dumps(packed.counters, separators=(",", ":"), sort_keys=True).encode()
-    attributes: dict = {COUNTERS_ATTRIBUTE: {"B": zlib.compress(body, 6)}}
-    for name, blob in packed.sketches.items():
-        attributes[name] = {"B": blob}
-    return attributes
-
-
-def decode(item: dict | None) -> Packed:
-    if not item:
-        return Packed()
-    counters = {}
-    raw = item.get(COUNTERS_ATTRIBUTE, {}).get("B")
-    if raw:
-        counters = json.loads(zlib.decompress(bytes(raw)))
-    blobs = {name: bytes(value["B"]) for name, value in item.items() if name not in RESERVED and "B" in value}
-    return Packed(counters, blobs)
-
-
-def encoded_size(attributes: dict) -> int:
-    return sum(len(name) + len(value.get("B", b"")) for name, value in attributes.items())
-
-
-def split_parts(packed: Packed, limit: int = PART_LIMIT_BYTES) -> list[Packed]:
-    """Disjoint parts, each small enough for one item (a merge of the parts is the whole)."""
-    if encoded_size(encode(packed)) <= limit:
-        return [packed]
-    parts: list[Packed] = []
-    current = Packed()
-    size = 0
-    entries: list[tuple[str, float | bytes]] = [*packed.counters.items(), *packed.sketches.items()]
-    for name, value in entries:
-        cost = len(name) + (len(value) if isinstance(value, bytes) else 12)
-        if size and size + cost > limit // 3:  # counters compress ≈ 3×; stay well under the limit
-            parts.append(current)
-            current, size = Packed(), 0
-        if isinstance(value, bytes):
-            current.sketches[name] = value
-        else:
-            current.counters[name] = value
-        size += cost
-    parts.append(current)
-    return parts
-
-
-def part_sk(bucket: str, index: int) -> str:
-    """Part 0 is the bucket's own sort key; further parts sort right after it."""
-    return bucket if index == 0 else f"{bucket}#{index}"
-
-
-def bucket_of_sk(sk: str) -> str:
-    return sk.split("#", 1)[0]
 
 
 def group(buckets: dict[str, Packed], granularity: str) -> dict[str, Packed]:

@@ -17,42 +17,25 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from chalicelib.config import get_settings
-from chalicelib.domain.clock import day_of, iso, parse_iso
-from chalicelib.domain.engagement import RawFact, event_deltas, session_summary, user_deltas
+from chalicelib.domain.clock import days_between, iso, parse_iso
+from chalicelib.domain.engagement import event_deltas, session_summary, user_deltas
+from chalicelib.domain.stored import EventFact, fact_of
 from chalicelib.observability import logger, metrics
-from chalicelib.store import checkpoints, rawread
+from chalicelib.store import checkpoints, rawevents
 from chalicelib.store import engagement as store
 
 JOB = "engagement"
 KINDS = ("activity", "interaction", "conversion")
 
 
-def _fact(item: dict[str, Any]) -> RawFact:
-    def text(name: str) -> str | None:
-        return item[name]["S"] if name in item and "S" in item[name] else None
-
-    value = item.get("value", {}).get("N")
-    return RawFact(
-        kind=item["kind"]["S"],
-        name=item["name"]["S"],
-        ts=item["ts"]["S"],
-        user_id=text("user_id"),
-        session_id=text("session_id"),
-        event_id=text("event_id"),
-        value=float(value) if value is not None else None,
-    )
-
-
-def read_window(start: datetime, end: datetime, now: datetime) -> list[RawFact]:
+def read_window(start: datetime, end: datetime, now: datetime) -> list[EventFact]:
     """Every live raw fact with ``start <= ts < end`` of the kinds engagement counts."""
-    facts: list[RawFact] = []
-    day = start.replace(hour=0, minute=0, second=0, microsecond=0)
-    while day < end:
+    facts: list[EventFact] = []
+    for day in days_between(start, end - timedelta(milliseconds=1)):
         for kind in KINDS:
-            for pk in rawread.partitions_of(kind, day_of(day)):
-                items = rawread.read_partition(pk, iso(start), iso(end))
-                facts += [_fact(item) for item in rawread.live(items, now.timestamp())]
-        day += timedelta(days=1)
+            for pk in rawevents.partitions_of(kind, day):
+                events = rawevents.read_partition(pk, iso(start), iso(end), as_of=now.timestamp())
+                facts += [fact for fact in map(fact_of, events) if fact]
     return facts
 
 

@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 
 from chalicelib.observability import logger
-from chalicelib.store import exports as store
+from chalicelib.services import exports as service
 
-BUDGET_SECONDS = 50.0
+BUDGET_SECONDS = service.PENDING_BUDGET_SECONDS
 
 
 def run_pending(budget_seconds: float = BUDGET_SECONDS) -> dict[str, str]:
     """Share the budget between running jobs, oldest id first. Returns job → status."""
-    deadline = time.monotonic() + budget_seconds
-    outcome: dict[str, str] = {}
-    for job_id in store.running_jobs():
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            break
-        state = store.run_job(job_id, remaining)
-        outcome[job_id] = state.status if state else "missing"
+    outcome = service.run_pending(budget_seconds)
     logger.info("export runner", extra={"jobs": outcome})
     return outcome
 

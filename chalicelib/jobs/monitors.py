@@ -13,9 +13,9 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from chalicelib.config import get_settings
-from chalicelib.domain.clock import day_of, iso
+from chalicelib.domain.clock import days_between, iso
 from chalicelib.observability import logger, metrics
-from chalicelib.store import alerts, checkpoints, rawread
+from chalicelib.store import alerts, checkpoints, rawevents
 
 LATENCY_WINDOW = timedelta(minutes=5)
 QUALITY_KINDS = ("activity", "interaction", "conversion")
@@ -39,19 +39,14 @@ def p95(values: list[float]) -> float:
     return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
 
 
-def _days_between(start: datetime, end: datetime) -> list[str]:
-    days = {day_of(start), day_of(end - timedelta(milliseconds=1))}
-    return sorted(days)
-
-
 def latencies(start: datetime, end: datetime) -> dict[str, list[float]]:
     """Response times per endpoint from the raw performance partitions of ``[start, end)``."""
     out: dict[str, list[float]] = {}
-    for day in _days_between(start, end):
-        for pk in rawread.partitions_of("performance", day):
-            for item in rawread.live(rawread.read_partition(pk, iso(start), iso(end))):
-                if "response_time" in item:
-                    out.setdefault(item["name"]["S"], []).append(float(item["response_time"]["N"]))
+    for day in days_between(start, end - timedelta(milliseconds=1)):
+        for pk in rawevents.partitions_of("performance", day):
+            for event in rawevents.read_partition(pk, iso(start), iso(end)):
+                if event.response_time is not None:
+                    out.setdefault(event.name, []).append(float(event.response_time))
     return out
 
 
@@ -88,10 +83,10 @@ def latency_alerts(now: datetime) -> list[Alert]:
 
 def count_events(start: datetime, end: datetime) -> int:
     total = 0
-    for day in _days_between(start, end):
+    for day in days_between(start, end - timedelta(milliseconds=1)):
         for kind in QUALITY_KINDS:
-            for pk in rawread.partitions_of(kind, day):
-                total += rawread.count_partition(pk, iso(start), iso(end))
+            for pk in rawevents.partitions_of(kind, day):
+                total += rawevents.count_partition(pk, iso(start), iso(end))
     return total
 
 

@@ -17,26 +17,18 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from chalicelib.config import get_settings
-from chalicelib.domain.clock import day_of, iso
+from chalicelib.domain.clock import day_of, days_between, iso, parse_iso
 from chalicelib.domain.events import DATASET_KIND
 from chalicelib.observability import logger, metrics
-from chalicelib.store import checkpoints, rawread
+from chalicelib.store import checkpoints, rawevents
 
 JOB = "retention-purge"
 DATASET_OF_KIND = {kind: dataset for dataset, kind in DATASET_KIND.items()}
 
 
-def _days(first: str, last: str) -> list[str]:
-    out, day = [], datetime.fromisoformat(first)
-    while day_of(day) <= last:
-        out.append(day_of(day))
-        day += timedelta(days=1)
-    return out
-
-
 def purge_partition(pk: str, sk_before: str | None) -> int:
-    keys = list(rawread.read_partition(pk, None, sk_before, projection="pk, sk"))
-    return rawread.delete_raw_keys(keys)
+    events = rawevents.read_partition(pk, None, sk_before, projection="pk, sk", include_expired=True)
+    return rawevents.delete_keys([(event.pk, event.sk) for event in events])
 
 
 def run(now: datetime, max_partitions: int | None = None) -> dict[str, Any]:
@@ -53,11 +45,11 @@ def run(now: datetime, max_partitions: int | None = None) -> dict[str, Any]:
     removed = {dataset: 0 for dataset in DATASET_KIND}
     handled = 0
     finished = True
-    for day in _days(first_day, cutoff_day):
+    for day in days_between(parse_iso(first_day + "T00:00:00Z"), parse_iso(cutoff_day + "T00:00:00Z")):
         done = set(state.get("done", [])) if state.get("day") == day else set()
         whole_day = day < cutoff_day
-        for kind in rawread.RAW_KINDS:
-            for pk in rawread.partitions_of(kind, day):
+        for kind in rawevents.RAW_KINDS:
+            for pk in rawevents.partitions_of(kind, day):
                 if pk in done:
                     continue
                 if max_partitions is not None and handled >= max_partitions:

@@ -34,10 +34,10 @@ from botocore.exceptions import ClientError
 
 from chalicelib.config import get_settings
 from chalicelib.domain import tiers
-from chalicelib.domain.clock import parse_iso
-from chalicelib.domain.rollups import RollupFact, first_chunk_end
+from chalicelib.domain.rollups import first_chunk_end
+from chalicelib.domain.stored import EventFact, fact_of
 from chalicelib.observability import flush_metrics, logger, metrics
-from chalicelib.store import dynamo
+from chalicelib.store import dynamo, rawevents
 from chalicelib.store import rollups as rollup_store
 
 MAX_ITEMS_PER_CHUNK = rollup_store.MAX_TRANSACTION_ITEMS - 2  # the marker and the compaction-state check
@@ -47,7 +47,7 @@ MAX_ITEMS_PER_CHUNK = rollup_store.MAX_TRANSACTION_ITEMS - 2  # the marker and t
 class StreamItem:
     sequence_number: str
     event_id: str
-    fact: RollupFact | None
+    fact: EventFact | None
 
 
 @dataclass
@@ -61,38 +61,9 @@ class BatchReport:
     failed_from: int | None = None
 
 
-def _s(image: dict[str, Any], name: str) -> str | None:
-    value = image.get(name)
-    return value.get("S") if isinstance(value, dict) else None
-
-
-def _n(image: dict[str, Any], name: str) -> float | None:
-    value = image.get(name)
-    if isinstance(value, dict) and "N" in value:
-        return float(value["N"])
-    return None
-
-
-def fact_from_image(image: dict[str, Any]) -> RollupFact | None:
+def fact_from_image(image: dict[str, Any]) -> EventFact | None:
     """The roll-up slice of a raw item in DynamoDB JSON (None for items that are not raw facts)."""
-    kind, name, ts = _s(image, "kind"), _s(image, "name"), _s(image, "ts")
-    if not kind or not name or not ts:
-        return None
-    status = _n(image, "status_code")
-    return RollupFact(
-        kind=kind,
-        name=name,
-        ts=parse_iso(ts),
-        session_id=_s(image, "session_id"),
-        user_id=_s(image, "user_id"),
-        event_id=_s(image, "event_id"),
-        value=_n(image, "value") or 0.0,
-        campaign_id=_s(image, "campaign_id") or _s(image, "utm_campaign"),
-        page_path=_s(image, "page_path"),
-        response_time=_n(image, "response_time"),
-        status_code=int(status) if status is not None else None,
-        error_message=_s(image, "error_message"),
-    )
+    return fact_of(rawevents.decode(image))
 
 
 def decode_records(raw_event: dict[str, Any]) -> tuple[list[StreamItem], dict[str, Any]]:

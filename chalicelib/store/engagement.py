@@ -144,19 +144,6 @@ def session_durations(user_id: str) -> list[float]:
         request = {**request, "ExclusiveStartKey": page["LastEvaluatedKey"]}
 
 
-def _plain(item: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name, value in item.items():
-        if name == "applied_window":
-            continue
-        if "N" in value:
-            number = float(value["N"])
-            out[name] = int(number) if number.is_integer() else number
-        elif "S" in value:
-            out[name] = value["S"]
-    return out
-
-
 def get_user_metrics(user_id: str) -> dict[str, Any] | None:
     response = dynamo.with_retry(
         lambda: dynamo.client().get_item(
@@ -164,7 +151,7 @@ def get_user_metrics(user_id: str) -> dict[str, Any] | None:
         ),
         "GetItem user engagement",
     )
-    return _plain(response["Item"]) if "Item" in response else None
+    return dynamo.plain(response["Item"], ("applied_window",)) if "Item" in response else None
 
 
 def get_event_metrics(event_id: str) -> dict[str, Any] | None:
@@ -174,4 +161,4 @@ def get_event_metrics(event_id: str) -> dict[str, Any] | None:
         ),
         "GetItem event engagement",
     )
-    return _plain(response["Item"]) if "Item" in response else None
+    return dynamo.plain(response["Item"], ("applied_window",)) if "Item" in response else None

@@ -7,9 +7,9 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError
 
-from chalicelib.domain.clock import day_of, iso, parse_iso
+from chalicelib.domain.clock import days_between, iso, parse_iso
 from chalicelib.domain.experiments import ConversionFact, Exposure
-from chalicelib.store import rawread
+from chalicelib.store import rawevents
 from chalicelib.store.models import Experiment, ExperimentAssignment
 
 
@@ -81,21 +81,19 @@ def exposures(experiment_id: str) -> list[Exposure]:
 def conversions(conversion_type: str | None, start: datetime, end: datetime) -> list[ConversionFact]:
     """Conversions (of one type, or all) with ``start <= ts < end`` from the raw day partitions."""
     facts: list[ConversionFact] = []
-    day = start.replace(hour=0, minute=0, second=0, microsecond=0)
-    while day < end:
-        for pk in rawread.partitions_of("conversion", day_of(day)):
-            for item in rawread.live(rawread.read_partition(pk, iso(start), iso(end))):
-                if conversion_type and item["name"]["S"] != conversion_type:
+    for day in days_between(start, end - timedelta(milliseconds=1)):
+        for pk in rawevents.partitions_of("conversion", day):
+            for event in rawevents.read_partition(pk, iso(start), iso(end)):
+                if conversion_type and event.name != conversion_type:
                     continue
                 facts.append(
                     ConversionFact(
-                        ts=item["ts"]["S"],
-                        value=float(item.get("value", {}).get("N", 0)),
-                        user_id=item.get("user_id", {}).get("S"),
-                        session_id=item.get("session_id", {}).get("S"),
+                        ts=event.ts,
+                        value=float(event.value or 0),
+                        user_id=event.user_id,
+                        session_id=event.session_id,
                     )
                 )
-        day += timedelta(days=1)
     return facts
 
 

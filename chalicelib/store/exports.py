@@ -1,4 +1,4 @@
-"""Export reads, export jobs and their files in S3.
+"""Export reads, export job state and their files in S3 (the job itself: services.exports).
 
 Sources, never a table Scan on a request path:
 
@@ -21,7 +21,6 @@ the same S3 key.
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -35,11 +34,12 @@ from botocore.exceptions import ClientError
 
 from chalicelib.config import get_settings
 from chalicelib.domain import export_formats as fmt
-from chalicelib.domain.clock import iso, parse_iso, utc_now
+from chalicelib.domain.clock import days_between, iso, parse_iso, utc_now
 from chalicelib.domain.events import heatmap_page_key, partition_keys
+from chalicelib.domain.stored import StoredEvent
 from chalicelib.store import campaigns as campaign_store
-from chalicelib.store import catalog, dynamo, queries
-from chalicelib.store.models import EventEngagement, Experiment, JobCheckpoint, RawEvent, Rollup, UserEngagement
+from chalicelib.store import catalog, dynamo, rawevents
+from chalicelib.store.models import EventEngagement, Experiment, JobCheckpoint, Rollup, UserEngagement
 
 RUNNING_KEY = {"pk": {"S": "exports#running"}, "sk": {"S": "all"}}
 PART_ROWS = 5000
@@ -88,7 +88,7 @@ class JobState:
 # ---- planning and reading ----------------------------------------------------------------------
 
 
-def _passes(row_source: dict[str, Any], filters: dict[str, tuple[str, Any]]) -> bool:
+def _passes(row_source: dict[str, Any] | StoredEvent, filters: dict[str, tuple[str, Any]]) -> bool:
     return all(row_source.get(attribute) == value for attribute, value in filters.values())
 
 
@@ -111,7 +111,7 @@ def plan_units(spec: ExportSpec) -> list[str]:
             wanted = heatmap_page_key(wanted if "://" in wanted else "https://" + wanted)
         shards = get_settings().shard_count
         units = []
-        for day in queries.days_between(spec.start, spec.end):
+        for day in days_between(spec.start, spec.end):
             for name in catalog.names_on(day, kind):
                 if wanted is None or name == wanted:
                     units.extend(partition_keys(kind, name, day, shards))
@@ -124,39 +124,26 @@ def needs_job(spec: ExportSpec) -> bool:
     return spec.data_type in ("user_engagement", "event_engagement") and not spec.filters
 
 
-def _query_page(unit: str, spec: ExportSpec, key: dict[str, Any] | None) -> tuple[list[dict], dict | None]:
-    low, high = iso(spec.start), iso(spec.end) + "\uffff"
-    params: dict[str, Any] = {"TableName": RawEvent.Meta.table_name, "Limit": PAGE_LIMIT}
+def _query_page(unit: str, spec: ExportSpec, key: dict[str, Any] | None) -> tuple[list[StoredEvent], dict | None]:
     if unit == "user":
-        params.update(
-            IndexName="by_user",
-            KeyConditionExpression="user_id = :u AND sk BETWEEN :lo AND :hi",
-            ExpressionAttributeValues={":u": {"S": spec.filters["userId"]}, ":lo": {"S": low}, ":hi": {"S": high}},
-        )
+        request = rawevents.user_request(spec.filters["userId"], spec.start, spec.end)
     else:
-        params.update(
-            KeyConditionExpression="pk = :pk AND sk BETWEEN :lo AND :hi",
-            ExpressionAttributeValues={":pk": {"S": unit}, ":lo": {"S": low}, ":hi": {"S": high}},
-        )
+        request = rawevents.time_range_request(unit, spec.start, spec.end)
+    request["Limit"] = PAGE_LIMIT
     if key:
-        params["ExclusiveStartKey"] = key
-    response = dynamo.with_retry(lambda: dynamo.client().query(**params), "Query export")
-    queries.meter.items += response.get("Count", 0)
-    now_epoch = time.time()
-    items = [item for item in response.get("Items", []) if queries.is_live(item, now_epoch)]
-    return items, response.get("LastEvaluatedKey")
+        request["ExclusiveStartKey"] = key
+    return rawevents.query_page(request, "Query export")
 
 
-def _raw_rows(spec: ExportSpec, items: list[dict]) -> list[dict]:
+def _raw_rows(spec: ExportSpec, events: list[StoredEvent]) -> list[dict]:
     kind = fmt.RAW_DATASETS[spec.data_type]
     filters = _raw_filters(spec)
     wanted_name = spec.filters.get(fmt.NAME_FILTER[spec.data_type]) if spec.data_type != "heatmap" else None
     rows = []
-    for item in items:
-        event = queries.decode_event(item)
-        if event["kind"] != kind or not _passes(event, filters):
+    for event in events:
+        if event.kind != kind or not _passes(event, filters):
             continue
-        if wanted_name is not None and event["name"] != wanted_name:
+        if wanted_name is not None and event.name != wanted_name:
             continue
         rows.append(fmt.raw_row(spec.data_type, event))
     return rows
@@ -331,9 +318,9 @@ def running_jobs() -> list[str]:
     return sorted(response.get("Item", {}).get("ids", {}).get("SS", []))
 
 
-def create_job(spec: ExportSpec) -> JobState:
+def new_job(spec: ExportSpec, units: list[str]) -> JobState:
+    """Store a new job: its plan (the units to read) beside its output, its state, its running mark."""
     job_id = str(uuid.uuid4())
-    units = plan_units(spec)
     put_text(_prefix(job_id) + "plan.json", json.dumps(units), "application/json")
     state = JobState(job_id=job_id, spec=spec, units_total=len(units), created_at=iso(utc_now()))
     save_job(state)
@@ -341,63 +328,30 @@ def create_job(spec: ExportSpec) -> JobState:
     return state
 
 
+def load_plan(job_id: str) -> list[str]:
+    return json.loads(get_text(_prefix(job_id) + "plan.json"))
+
+
 def _part_key(job_id: str, number: int) -> str:
     return f"{_prefix(job_id)}part-{number:05d}"
 
 
-def _finish(state: JobState) -> None:
-    fragments = [get_text(_part_key(state.job_id, n)) for n in range(1, state.parts + 1)]
+def write_part(state: JobState, fragment: str) -> None:
+    """Output part ``state.parts + 1`` (a part written again after a crash overwrites the same key)."""
+    put_text(_part_key(state.job_id, state.parts + 1), fragment, "text/plain")
+
+
+def read_parts(state: JobState) -> list[str]:
+    return [get_text(_part_key(state.job_id, n)) for n in range(1, state.parts + 1)]
+
+
+def write_file(state: JobState, text: str) -> str:
+    """The finished file beside the parts; answers its key. The job is no longer running."""
     extension = "csv" if state.spec.format == "csv" else "json"
     key = f"{_prefix(state.job_id)}{state.spec.data_type}.{extension}"
-    content_type = "text/csv" if extension == "csv" else "application/json"
-    put_text(key, fmt.assemble(state.spec.data_type, state.spec.format, fragments), content_type)
-    state.object_key, state.status = key, "completed"
-    save_job(state)
-    _running("DELETE", state.job_id)
+    put_text(key, text, "text/csv" if extension == "csv" else "application/json")
+    return key
 
 
-def run_job(job_id: str, budget_seconds: float) -> JobState | None:
-    """Advance a job for at most about ``budget_seconds``; checkpoint after every part written."""
-    state = load_job(job_id)
-    if state is None or state.status != "running":
-        return state
-    deadline = time.monotonic() + budget_seconds
-    units = json.loads(get_text(_prefix(job_id) + "plan.json"))
-    buffer: list[dict[str, Any]] = []
-    position = state.position
-    try:
-        for page in pages(state.spec, units, state.position):
-            buffer.extend(page.rows)
-            position = page.next
-            if len(buffer) >= PART_ROWS or page.done or time.monotonic() > deadline:
-                _flush(state, buffer, position)
-                buffer = []
-                if time.monotonic() > deadline and not page.done:
-                    return state
-        if buffer or position != state.position:
-            _flush(state, buffer, position)
-        _finish(state)
-    except dynamo.StorageUnavailable as exc:
-        state.error = str(exc)
-        save_job(state)
-    return state
-
-
-def _flush(state: JobState, rows: list[dict[str, Any]], position: Position) -> None:
-    if rows:
-        fragment = fmt.csv_rows(state.spec.data_type, rows) if state.spec.format == "csv" else fmt.json_rows(rows)
-        put_text(_part_key(state.job_id, state.parts + 1), fragment, "text/plain")
-        state.parts += 1
-        state.rows_written += len(rows)
-    state.position = position
-    save_job(state)
-
-
-def collect_inline(spec: ExportSpec, limit: int) -> list[dict[str, Any]] | None:
-    """Every row when there are at most ``limit``; None when the export is too large for inline."""
-    rows: list[dict[str, Any]] = []
-    for page in pages(spec, plan_units(spec), Position()):
-        rows.extend(page.rows)
-        if len(rows) > limit:
-            return None
-    return rows
+def mark_finished(job_id: str) -> None:
+    _running("DELETE", job_id)

@@ -15,24 +15,17 @@ Aggregates (roll-ups, event engagement, experiment totals) hold no user.
 
 from __future__ import annotations
 
-import contextlib
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.store import dynamo, rawread
+from chalicelib.store import dynamo, rawevents
 from chalicelib.store import experiments as experiment_store
 from chalicelib.store.models import Dedup, ExperimentAssignment, RawEvent, Session, UserEngagement
 
 
 def _query(request: dict[str, Any]) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    while True:
-        page = dynamo.with_retry(lambda request=request: dynamo.client().query(**request), "Query user data")
-        items += page.get("Items", [])
-        if not page.get("LastEvaluatedKey"):
-            return items
-        request = {**request, "ExclusiveStartKey": page["LastEvaluatedKey"]}
+    # Expired items too: deletion must not leave what TTL has not removed yet.
+    return list(dynamo.query_items(request, "Query user data", include_expired=True))
 
 
 def _by_index(table: str, index: str, attribute: str, value: str) -> list[dict[str, Any]]:
@@ -104,7 +97,7 @@ def find(user_id: str) -> Footprint:
 def delete_user(user_id: str) -> dict[str, int]:
     """Delete every item found for the user; answers how many per table. Safe to repeat."""
     found = find(user_id)
-    rawread.delete_raw_keys([{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in found.raw_keys])
+    rawevents.delete_keys(found.raw_keys)
     requests: dict[str, list[dict[str, Any]]] = {
         Session.Meta.table_name: [
             {"DeleteRequest": {"Key": {"session_id": item["session_id"]}}} for item in found.session_items
@@ -125,32 +118,8 @@ def delete_user(user_id: str) -> dict[str, int]:
     }
 
 
-def _plain(value: dict[str, Any]) -> Any:
-    ((kind, inner),) = value.items()
-    if kind == "N":
-        number = float(inner)
-        return int(number) if number.is_integer() else number
-    if kind == "M":
-        return {k: _plain(v) for k, v in inner.items()}
-    if kind == "L":
-        return [_plain(v) for v in inner]
-    if kind == "NULL":
-        return None
-    if kind in ("SS", "NS"):
-        return sorted(inner)
-    return inner
-
-
 def _item_json(item: dict[str, Any], hidden: tuple[str, ...] = ()) -> dict[str, Any]:
-    out = {}
-    for name, value in item.items():
-        if name in hidden or "B" in value:
-            continue
-        out[name] = _plain(value)
-    if isinstance(out.get("data"), str):
-        with contextlib.suppress(ValueError):
-            out["data"] = json.loads(out["data"])
-    return out
+    return dynamo.plain(item, hidden)
 
 
 def export_user(user_id: str) -> dict[str, Any]:
@@ -160,8 +129,9 @@ def export_user(user_id: str) -> dict[str, Any]:
     full = dynamo.batch_get(RawEvent.Meta.table_name, [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in anonymous])
     for item in full:
         found.raw_keys[(item["pk"]["S"], item["sk"]["S"])] = item
+    decoded = (rawevents.decode(item).as_dict() for item in found.raw_keys.values() if "kind" in item)
     events = sorted(
-        (_item_json(item, ("pk", "sk")) for item in found.raw_keys.values() if "kind" in item),
+        ({k: v for k, v in event.items() if k not in ("pk", "sk")} for event in decoded),
         key=lambda e: e.get("ts", ""),
     )
     return {

@@ -29,11 +29,11 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from chalicelib.domain import tiers
-from chalicelib.domain.clock import parse_iso
+from chalicelib.domain.clock import days_between, parse_iso
 from chalicelib.domain.rollups import bucket_sk, next_hour
 from chalicelib.store import dynamo
+from chalicelib.store import rollup_codec as codec
 from chalicelib.store.models import Rollup, Session
-from chalicelib.store.queries import days_between, query_all
 
 MAX_TRANSACTION_ITEMS = 100
 MARKER_TTL_SECONDS = 3 * 86400  # longer than a stream's 24 h retention
@@ -116,14 +116,14 @@ def _minute_actions(
     then, counts the parts so the next writer finds the active one. Readers merge all parts.
     """
     parts = _part_count(head)
-    active_sk = tiers.part_sk(sk, parts - 1)
-    merged = tiers.encode(tiers.apply(tiers.decode(active), delta))
-    if active is None or tiers.encoded_size(merged) <= tiers.PART_LIMIT_BYTES:
+    active_sk = codec.part_sk(sk, parts - 1)
+    merged = codec.encode(tiers.apply(codec.decode(active), delta))
+    if active is None or codec.encoded_size(merged) <= codec.PART_LIMIT_BYTES:
         return [_minute_put(active_sk, merged, active, expires, parts if active is head else None)]
     assert head is not None
     return [
-        _minute_put(tiers.part_sk(sk, parts), tiers.encode(tiers.packed_from_delta(delta)), None, expires),
-        _minute_put(sk, tiers.encode(tiers.decode(head)), head, expires, parts + 1),
+        _minute_put(codec.part_sk(sk, parts), codec.encode(tiers.packed_from_delta(delta)), None, expires),
+        _minute_put(sk, codec.encode(codec.decode(head)), head, expires, parts + 1),
     ]
 
 
@@ -189,14 +189,14 @@ def apply_chunk(
     for attempt in range(MAX_CONFLICTS):
         state = load_state()
         heads = _load_minutes(sorted(deltas))
-        later = [tiers.part_sk(sk, _part_count(head) - 1) for sk, head in heads.items() if _part_count(head) > 1]
+        later = [codec.part_sk(sk, _part_count(head) - 1) for sk, head in heads.items() if _part_count(head) > 1]
         actives = {**heads, **_load_minutes(later)}
         actions = [marker, _state_condition(state)]
         for sk, delta in sorted(deltas.items()):
             # never less than days from now, so the compaction job reads a back-filled minute first
             expires = max(int(parse_iso(sk).timestamp()) + minute_ttl_seconds, now_epoch + MARKER_TTL_SECONDS)
             head = heads.get(sk)
-            actions += _minute_actions(sk, delta, head, actives.get(tiers.part_sk(sk, _part_count(head) - 1)), expires)
+            actions += _minute_actions(sk, delta, head, actives.get(codec.part_sk(sk, _part_count(head) - 1)), expires)
         for hour in sorted(hours):
             if state.sealed is not None and hour <= state.sealed:
                 mark = {**_key(DIRTY_PK, hour), "stamp": {"S": first_event_id}}
@@ -270,7 +270,7 @@ def first_minute_from(sk: str, until: str) -> str | None:
         )
         items = response.get("Items") or []
         if items:
-            return tiers.bucket_of_sk(items[0]["sk"]["S"])
+            return codec.bucket_of_sk(items[0]["sk"]["S"])
     return None
 
 
@@ -313,22 +313,22 @@ def read_tier(granularity: str, first: str, last: str, consistent: bool = False)
         pks = [tier_pk(granularity, first)]
     parts: dict[str, list[tiers.Packed]] = {}
     for pk in pks:
-        for item in query_all(
-            f"Query {granularity} roll-ups",
-            TableName=table(),
-            KeyConditionExpression="pk = :pk AND sk BETWEEN :lo AND :hi",
-            ExpressionAttributeValues={":pk": {"S": pk}, ":lo": {"S": first}, ":hi": {"S": last + "~"}},
-            ConsistentRead=consistent,
-        ):
-            parts.setdefault(tiers.bucket_of_sk(item["sk"]["S"]), []).append(tiers.decode(item))
+        request = {
+            "TableName": table(),
+            "KeyConditionExpression": "pk = :pk AND sk BETWEEN :lo AND :hi",
+            "ExpressionAttributeValues": {":pk": {"S": pk}, ":lo": {"S": first}, ":hi": {"S": last + "~"}},
+            "ConsistentRead": consistent,
+        }
+        for item in dynamo.query_items(request, f"Query {granularity} roll-ups"):
+            parts.setdefault(codec.bucket_of_sk(item["sk"]["S"]), []).append(codec.decode(item))
     return {sk: group[0] if len(group) == 1 else tiers.merge(group) for sk, group in parts.items()}
 
 
 def write_bucket(granularity: str, bucket: str, packed: tiers.Packed, expires_at: int) -> int:
     """Put a compacted bucket whole (in parts if large): a rebuild overwrites, never adds."""
     requests = []
-    for index, part in enumerate(tiers.split_parts(packed)):
-        item = {**_key(tier_pk(granularity, bucket), tiers.part_sk(bucket, index)), **tiers.encode(part)}
+    for index, part in enumerate(codec.split_parts(packed)):
+        item = {**_key(tier_pk(granularity, bucket), codec.part_sk(bucket, index)), **codec.encode(part)}
         item["expires_at"] = {"N": str(expires_at)}
         requests.append({"PutRequest": {"Item": item}})
     dynamo.batch_write({table(): requests})
@@ -338,14 +338,14 @@ def write_bucket(granularity: str, bucket: str, packed: tiers.Packed, expires_at
 def dirty_hours(limit: int) -> list[tuple[str, str]]:
     """(hour, stamp) of hours marked since they were sealed, oldest first."""
     out = []
-    for item in query_all(
-        "Query dirty hours",
-        TableName=table(),
-        KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": DIRTY_PK}},
-        ConsistentRead=True,
-        Limit=limit,
-    ):
+    request = {
+        "TableName": table(),
+        "KeyConditionExpression": "pk = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": DIRTY_PK}},
+        "ConsistentRead": True,
+        "Limit": limit,
+    }
+    for item in dynamo.query_items(request, "Query dirty hours"):
         out.append((item["sk"]["S"], item.get("stamp", {}).get("S", "")))
         if len(out) >= limit:
             break
@@ -416,11 +416,11 @@ def bucket_view(granularity: str, first: str, last: str) -> dict[str, tiers.Pack
     return view
 
 
-def read_range(pk: str, first_sk: str, last_sk: str) -> list[dict[str, Any]]:
-    """One family's items (``pk = <family>#<granularity>#<dimension>``) between two buckets,
-    shaped like stand-alone roll-up items with their ``sk``."""
-    family, granularity, dimension = pk.split("#", 2)
-    dimension = dimension.replace("%23", "#").replace("%25", "%")
+def read_family(
+    family: str, granularity: str, first_sk: str, last_sk: str, dimension: str = "all"
+) -> list[dict[str, Any]]:
+    """One family's series (of one dimension) between two buckets, each bucket shaped like a
+    stand-alone roll-up item with its ``sk`` (``{"sk": …, "a:page_view": 3}``); empty buckets left out."""
     out = []
     for sk, packed in sorted(bucket_view(granularity, first_sk, last_sk).items()):
         item = tiers.family_view(packed, family, dimension)

@@ -32,7 +32,7 @@ from schemathesis.checks import (
 )
 
 import app as application
-from chalicelib.openapi_spec import openapi_document
+from chalicelib.api.openapi_spec import openapi_document
 from local.stack import ROOT, LocalStack, free_port
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))

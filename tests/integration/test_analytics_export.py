@@ -70,9 +70,9 @@ def test_large_export_becomes_a_resumable_job(client, stored, monkeypatch) -> No
     monkeypatch.setattr(get_settings(), "export_inline_rows", 3)
     monkeypatch.setattr(export_store, "PAGE_LIMIT", 2)
     monkeypatch.setattr(export_store, "PART_ROWS", 2)
-    from chalicelib.api import exports as export_api
+    from chalicelib.services import exports as export_service
 
-    monkeypatch.setattr(export_api, "REQUEST_BUDGET_SECONDS", 0.0)
+    monkeypatch.setattr(export_service, "REQUEST_BUDGET_SECONDS", 0.0)
     status, response = post(client, "/export", {"dataType": "user_activity", "format": "csv"}, auth())
     assert status == 202, response
     job = response["data"]
@@ -82,7 +82,7 @@ def test_large_export_becomes_a_resumable_job(client, stored, monkeypatch) -> No
     steps = 0
     while export_store.load_job(job_id).status == "running" and steps < 100:
         progress = export_store.load_job(job_id).position.unit
-        export_store.run_job(job_id, 0.0)  # one page per run: resumes from the checkpoint each time
+        export_service.run_job(job_id, 0.0)  # one page per run: resumes from the checkpoint each time
         assert export_store.load_job(job_id).position.unit >= progress
         steps += 1
     assert steps > 3

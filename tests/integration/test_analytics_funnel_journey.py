@@ -11,7 +11,7 @@ import pytest
 from chalicelib.auth import mint_token
 from chalicelib.domain.clock import iso
 from chalicelib.domain.funnel import FunnelEvent, FunnelStep, funnel_counts
-from chalicelib.store import queries
+from chalicelib.store import dynamo, rawevents
 from tests.integration.analytics_support import auth, get, post, post_batch
 
 STEPS = [
@@ -62,18 +62,15 @@ def _reference(stored_now: datetime, window_days: float = 14, mode: str = "order
     steps = [FunnelStep(name, name) for name, _ in STEPS]
     events = []
     for kind, _ in (("activity", 0), ("interaction", 0), ("conversion", 0)):
-        for item in queries.events_of_kind(kind, stored_now - timedelta(days=30), stored_now):
-            e = queries.decode_event(item)
-            unit = f"u:{e['user_id']}" if e.get("user_id") else f"s:{e['session_id']}"
-            events.append(
-                FunnelEvent(unit, datetime.fromisoformat(e["ts"].replace("Z", "+00:00")), e["sk"], kind, e["name"])
-            )
+        for e in rawevents.events_of_kind(kind, stored_now - timedelta(days=30), stored_now):
+            unit = f"u:{e.user_id}" if e.user_id else f"s:{e.session_id}"
+            events.append(FunnelEvent(unit, datetime.fromisoformat(e.ts.replace("Z", "+00:00")), e.sk, kind, e.name))
     return [row["count"] for row in funnel_counts(events, steps, timedelta(days=window_days), mode)]
 
 
 def test_funnel_matches_reference_and_reads_only_step_partitions(client, stored) -> None:
     body = {"funnelSteps": [{"name": n.title(), "eventType": n} for n, _ in STEPS], "timeRange": "30d"}
-    with queries.metered() as reads:
+    with dynamo.metered() as reads:
         status, response = post(client, "/funnel-analysis", body, auth())
     assert status == 200, response
     data = response["data"]

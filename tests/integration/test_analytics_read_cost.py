@@ -15,8 +15,10 @@ import random
 from datetime import UTC, datetime, timedelta
 
 from chalicelib.domain import tiers
-from chalicelib.domain.rollups import RollupFact, bucket_sk
-from chalicelib.store import dynamo, queries
+from chalicelib.domain.rollups import bucket_sk
+from chalicelib.domain.stored import EventFact
+from chalicelib.store import dynamo
+from chalicelib.store import rollup_codec as codec
 from chalicelib.store import rollups as rollup_store
 from chalicelib.store.models import Rollup
 from tests.integration.analytics_support import auth, get
@@ -25,7 +27,7 @@ TYPES = ["page_view", "click", "scroll", "search"]
 LIVE_EVENTS = 3000
 
 
-def _facts(count: int, now: datetime, seed: int) -> list[RollupFact]:
+def _facts(count: int, now: datetime, seed: int) -> list[EventFact]:
     rng = random.Random(seed)
     facts = []
     for i in range(count):
@@ -33,16 +35,16 @@ def _facts(count: int, now: datetime, seed: int) -> list[RollupFact]:
         ts = now - timedelta(seconds=rng.uniform(0, 3000) if recent else rng.uniform(3700, 30 * 86400))
         roll = i % 10
         if roll == 0:
-            facts.append(RollupFact("conversion", "purchase", ts, session_id=f"s{i % 5000}", value=10))
+            facts.append(EventFact("conversion", "purchase", ts, session_id=f"s{i % 5000}", value=10))
         elif roll in (1, 2):
             endpoint = ["/api/v1/events", "/api/v1/search"][i % 2]
-            facts.append(RollupFact("performance", endpoint, ts, response_time=rng.uniform(20, 900), status_code=200))
+            facts.append(EventFact("performance", endpoint, ts, response_time=rng.uniform(20, 900), status_code=200))
         else:
-            facts.append(RollupFact("activity", TYPES[i % 4], ts, session_id=f"s{i % 5000}", page_path="/events"))
+            facts.append(EventFact("activity", TYPES[i % 4], ts, session_id=f"s{i % 5000}", page_path="/events"))
     return facts
 
 
-def _store(facts: list[RollupFact], now: datetime) -> int:
+def _store(facts: list[EventFact], now: datetime) -> int:
     current_hour, today = bucket_sk(now, "hour"), bucket_sk(now, "day")
     recent = [f for f in facts if f.ts >= now - timedelta(hours=3)]
     written = 0
@@ -55,14 +57,14 @@ def _store(facts: list[RollupFact], now: datetime) -> int:
             if closed_before is None or sk < closed_before:
                 packed = tiers.packed_from_delta(delta)
                 rollup_store.write_bucket(granularity, sk, packed, 2**31)
-                written += tiers.encoded_size(tiers.encode(packed))
+                written += codec.encoded_size(codec.encode(packed))
     rollup_store.seal(bucket_sk(now - timedelta(hours=1), "hour"))
     rollup_store.mark_compacted(bucket_sk(now - timedelta(hours=1), "hour"))
     return written
 
 
 def _items_read(client) -> tuple[int, dict]:
-    with queries.metered() as reads:
+    with dynamo.metered() as reads:
         status, body = get(client, "/real-time?timeRange=1h", auth())
     assert status == 200
     return reads.items, body["data"]

@@ -12,7 +12,7 @@ import pytest
 
 from chalicelib.config import get_settings
 from chalicelib.domain.clock import iso
-from chalicelib.store import alerts, rawread
+from chalicelib.store import alerts, rawevents
 from chalicelib.store.models import EventEngagement, RawEvent, UserEngagement
 from tests.integration.jobs_support import raw_event, scan_table, scheduled, store_raw
 
@@ -198,20 +198,20 @@ def test_purge_removes_exactly_the_expired_items_and_resumes(client: Any) -> Non
 
 def test_purge_interrupted_by_a_failure_completes_on_the_next_run(client: Any, monkeypatch: Any) -> None:
     _, expired, kept = _purge_fixture()
-    real_delete = rawread.delete_raw_keys
+    real_delete = rawevents.delete_keys
     calls = {"n": 0}
 
-    def flaky(keys: list[dict[str, Any]]) -> int:
+    def flaky(keys: list[tuple[str, str]]) -> int:
         calls["n"] += 1 if keys else 0
         if calls["n"] == 3:
             raise RuntimeError("Lambda timed out")
         return real_delete(keys)
 
-    monkeypatch.setattr(rawread, "delete_raw_keys", flaky)
+    monkeypatch.setattr(rawevents, "delete_keys", flaky)
     with pytest.raises(RuntimeError):
         client.lambda_.invoke("retention_purge", scheduled(NOW))
     assert kept < _remaining() < expired | kept
-    monkeypatch.setattr(rawread, "delete_raw_keys", real_delete)
+    monkeypatch.setattr(rawevents, "delete_keys", real_delete)
     report = _payload(client.lambda_.invoke("retention_purge", scheduled(NOW)))
     assert report["finished"]
     assert _remaining() == kept
@@ -220,7 +220,7 @@ def test_purge_interrupted_by_a_failure_completes_on_the_next_run(client: Any, m
 def test_expired_items_are_ignored_by_readers() -> None:
     past = {"expires_at": {"N": str(int(NOW.timestamp()) - 1)}}
     future = {"expires_at": {"N": str(int(NOW.timestamp()) + 60)}}
-    assert list(rawread.live([past, future, {}], NOW.timestamp())) == [future, {}]
+    assert list(rawevents.live([past, future, {}], NOW.timestamp())) == [future, {}]
 
 
 @pytest.fixture

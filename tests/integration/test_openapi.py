@@ -7,7 +7,7 @@ import json
 from openapi_spec_validator import validate
 
 import app as application
-from chalicelib.openapi_spec import document_operations, openapi_document, route_operations
+from chalicelib.api.openapi_spec import document_operations, openapi_document, route_operations
 from chalicelib.schemas import BODY_MODELS
 
 PREFIX = "/api/v1/tracking"

@@ -11,8 +11,11 @@ import pytest
 
 from chalicelib.domain import tiers
 from chalicelib.domain.clock import iso
-from chalicelib.domain.rollups import RollupFact, bucket_sk
+from chalicelib.domain.rollups import bucket_sk
+from chalicelib.domain.stored import EventFact
 from chalicelib.jobs import compaction
+from chalicelib.store import dynamo
+from chalicelib.store import rollup_codec as codec
 from chalicelib.store import rollups as rollup_store
 from tests.integration.test_stream_rollups import _post
 from tests.streams import StreamDrainer
@@ -35,9 +38,7 @@ def _page_views(moments: list[datetime], session: str = "s1") -> list[dict]:
 
 
 def _views(granularity: str, first: datetime, last: datetime) -> dict[str, int]:
-    items = rollup_store.read_range(
-        f"counts#{granularity}#all", bucket_sk(first, granularity), bucket_sk(last, granularity)
-    )
+    items = rollup_store.read_family("counts", granularity, bucket_sk(first, granularity), bucket_sk(last, granularity))
     return {item["sk"]: item.get("a:page_view", 0) for item in items}
 
 
@@ -139,8 +140,8 @@ def test_a_minute_written_late_outlives_the_compaction_that_needs_it() -> None:
     assert _views("hour", old, old) == {bucket_sk(old, "hour"): 1}
 
 
-def tiers_fact(moment: datetime) -> RollupFact:
-    return RollupFact("activity", "page_view", moment, session_id="s1")
+def tiers_fact(moment: datetime) -> EventFact:
+    return EventFact("activity", "page_view", moment, session_id="s1")
 
 
 def test_a_minute_too_full_for_one_item_continues_in_parts_that_read_as_one(client) -> None:
@@ -151,20 +152,22 @@ def test_a_minute_too_full_for_one_item_continues_in_parts_that_read_as_one(clie
         for i, view in enumerate(_page_views([minute + timedelta(seconds=i % 60) for i in range(90)]))
     ]
     drainer = StreamDrainer()
-    with mock.patch.object(tiers, "PART_LIMIT_BYTES", 400):
+    with mock.patch.object(codec, "PART_LIMIT_BYTES", 400):
         for start in range(0, 90, 15):  # six chunks into the same minute
             _post(client, pages[start : start + 15])
             drainer.drain()
     stored = rollup_store.read_tier("minute", bucket_sk(minute, "minute"), bucket_sk(minute, "minute"))
     raw = list(
-        rollup_store.query_all(
-            "test",
-            TableName=rollup_store.table(),
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :m)",
-            ExpressionAttributeValues={
-                ":pk": {"S": rollup_store.tier_pk("minute", bucket_sk(minute, "minute"))},
-                ":m": {"S": bucket_sk(minute, "minute")},
+        dynamo.query_items(
+            {
+                "TableName": rollup_store.table(),
+                "KeyConditionExpression": "pk = :pk AND begins_with(sk, :m)",
+                "ExpressionAttributeValues": {
+                    ":pk": {"S": rollup_store.tier_pk("minute", bucket_sk(minute, "minute"))},
+                    ":m": {"S": bucket_sk(minute, "minute")},
+                },
             },
+            "test",
         )
     )
     assert len(raw) > 1, "the minute must have overflowed into parts"

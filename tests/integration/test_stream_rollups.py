@@ -93,7 +93,7 @@ def _snapshot() -> dict:
 
 
 def _counts_day(day: str) -> dict:
-    items = rollup_store.read_range("counts#day#all", f"{day}T00:00:00Z", f"{day}T00:00:00Z")
+    items = rollup_store.read_family("counts", "day", f"{day}T00:00:00Z", f"{day}T00:00:00Z")
     return items[0] if items else {}
 
 
@@ -109,7 +109,7 @@ def test_counts_match_ingested_and_redelivery_changes_nothing(client) -> None:
     assert counts["c:purchase"] == 8
     assert counts["v:purchase"] == pytest.approx(84.0)
     assert counts["i:like"] == 8
-    perf = rollup_store.read_range("perf#day#all", f"{day}T00:00:00Z", f"{day}T00:00:00Z")[0]
+    perf = rollup_store.read_family("perf", "day", f"{day}T00:00:00Z", f"{day}T00:00:00Z")[0]
     assert perf["n:/api/v1/events"] == 8
     assert perf["err:/api/v1/events"] == 4
 

@@ -37,7 +37,7 @@ def build(kind: str, payload: dict[str, Any], user_id: str | None = None) -> Any
     body, errors = parse_body(kind, payload)
     assert errors == [], errors
     assert body is not None
-    return build_event(kind, body, facts(user_id), POLICY)
+    return build_event(body.to_input(), facts(user_id), POLICY)
 
 
 def test_client_keyed_event_has_deterministic_key() -> None:
@@ -68,12 +68,12 @@ def test_message_id_without_timestamp_is_not_client_keyed() -> None:
 
 def test_timestamp_bounds() -> None:
     body, _ = parse_body("activity", {"eventType": "x", "sessionId": "s", "timestamp": "2024-01-15T10:39:59Z"})
-    assert build_event("activity", body, facts(), POLICY)[1] == []  # inside the allowed clock skew
+    assert build_event(body.to_input(), facts(), POLICY)[1] == []  # inside the allowed clock skew
     body, _ = parse_body("activity", {"eventType": "x", "sessionId": "s", "timestamp": "2024-01-15T10:41:00Z"})
-    event, errors = build_event("activity", body, facts(), POLICY)
+    event, errors = build_event(body.to_input(), facts(), POLICY)
     assert event is None and [(e.field, e.message) for e in errors] == [("timestamp", "is in the future")]
     body, _ = parse_body("activity", {"eventType": "x", "sessionId": "s", "timestamp": "2024-01-08T10:00:00Z"})
-    event, errors = build_event("activity", body, facts(), POLICY)
+    event, errors = build_event(body.to_input(), facts(), POLICY)
     assert event is None and errors[0].message == "is older than 7 days"
 
 

@@ -1,6 +1,14 @@
 from __future__ import annotations
 
-from chalicelib.domain.engagement import RawFact, engagement_rate, event_deltas, session_summary, user_deltas
+from typing import Any
+
+from chalicelib.domain.clock import parse_iso
+from chalicelib.domain.engagement import engagement_rate, event_deltas, session_summary, user_deltas
+from chalicelib.domain.stored import EventFact
+
+
+def RawFact(kind: str, name: str, ts: str, **attributes: Any) -> EventFact:
+    return EventFact(kind, name, parse_iso(ts), **attributes)
 
 
 def test_user_deltas_count_the_seed_columns() -> None:

@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from chalicelib.domain import sketches
 from chalicelib.domain.rollups import (
     MINUTE_RETENTION,
-    RollupFact,
     aggregate,
     bucket_sk,
     buckets_between,
@@ -21,6 +20,7 @@ from chalicelib.domain.rollups import (
     rollup_pk,
     touched_keys,
 )
+from chalicelib.domain.stored import EventFact
 
 NOW = datetime(2024, 1, 15, 10, 30, 27, tzinfo=UTC)
 
@@ -31,13 +31,13 @@ def test_bucket_keys() -> None:
     assert bucket_sk(NOW, "day") == "2024-01-15T00:00:00Z"
     assert rollup_pk("event", "hour", "a#b") == "event#hour#a%23b"
     assert len(buckets_between(NOW - timedelta(hours=1), NOW, "minute")) == 61
-    plan = plan_range("24h", NOW)
+    plan = plan_range(timedelta(hours=24), "hour", NOW)
     assert plan.granularity == "hour" and plan.first_sk == "2024-01-14T10:00:00Z"
 
 
 facts_strategy = st.lists(
     st.builds(
-        RollupFact,
+        EventFact,
         kind=st.sampled_from(["activity", "interaction", "conversion", "performance"]),
         name=st.sampled_from(["page_view", "like", "purchase", "/api/v1/events"]),
         ts=st.integers(0, 3 * 86400).map(lambda s: NOW - timedelta(seconds=s)),

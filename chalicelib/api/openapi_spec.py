@@ -1,26 +1,22 @@
-"""The OpenAPI 3.1 document of the API, generated from the app's route table and the request models.
+"""The OpenAPI 3.1 document of the API, generated from the app's route table and the declarations.
 
 Nothing here lists routes: paths, methods, path parameters and authorizers come
-from ``app.routes``; each view's request body is the pydantic model its code
-names (``FunnelBody.model_validate``, ``_parse(CampaignCreate)``, or a
-``BODY_MODELS`` key for the ingest routes); query parameters are the names its
-code allows with ``params.reject_unknown`` and, where it reads them with
-``params.choice`` / ``timestamp`` / ``boolean``, their enum or format. A new
-route is documented the moment it is registered, and a test fails if the
-document and the route table ever disagree.
+from ``app.routes``; each view's request body and query parameters are what it
+declares with ``@declare`` (models and ``Query`` objects of ``chalicelib.schemas``,
+the same objects the view parses with). A new route is documented the moment it
+is registered, and a test fails if the document and the route table ever disagree.
 """
 
 from __future__ import annotations
 
-import ast
 import inspect
-import textwrap
 from functools import cache
 from typing import Any
 
 from chalice import Chalice
 from pydantic import BaseModel
 
+from chalicelib.api.declare import declaration
 from chalicelib.api.responses import api_view
 from chalicelib.schemas import BODY_MODELS, MAX_BATCH_EVENTS
 
@@ -88,13 +84,6 @@ ENVELOPE_SCHEMAS: dict[str, Any] = {
     },
 }
 
-PARAM_SCHEMAS: dict[str, dict[str, Any]] = {
-    "timestamp": {"type": "string", "format": "date-time"},
-    "boolean": {"type": "boolean"},
-    "name_list": {"type": "string", "pattern": r"^[A-Za-z0-9_.:\-,]{1,3300}$"},
-    "optional_identifier": {"type": "string", "pattern": r"^[A-Za-z0-9_.:@\-]{1,128}$"},
-}
-
 
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": COMPONENT_REF.format(model=name)}
@@ -108,65 +97,21 @@ def _success(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _view_tree(view: Any) -> tuple[ast.AST, dict[str, Any]]:
-    function = inspect.unwrap(view)
-    return ast.parse(textwrap.dedent(inspect.getsource(function))), function.__globals__
-
-
 def body_models(view: Any) -> list[type[BaseModel]]:
-    """The request models a view validates with: ``Model.model_validate(...)``, a model passed to a parsing
-    helper (``_parse(CampaignCreate)``), or an ingest kind passed as a string (``_track_single("activity")``)."""
-    tree, namespace = _view_tree(view)
-    candidates: list[ast.AST] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and node.attr in ("model_validate", "model_validate_json"):
-            candidates.append(node.value)
-        elif isinstance(node, ast.Call):
-            candidates.extend(node.args)
-    found: dict[str, type[BaseModel]] = {}
-    for node in candidates:
-        if isinstance(node, ast.Name):
-            value = namespace.get(node.id)
-            if isinstance(value, type) and issubclass(value, BaseModel):
-                found[value.__name__] = value
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in BODY_MODELS:
-            model = BODY_MODELS[node.value]
-            found[model.__name__] = model
-    return list(found.values())
-
-
-def _choice_values(node: ast.Call, namespace: dict[str, Any]) -> list[str] | None:
-    try:
-        # Our own source, evaluated in the view's module: e.g. ``list(TIME_RANGES)`` or ``["all", "click"]``.
-        values = eval(compile(ast.Expression(node.args[2]), "<choice>", "eval"), dict(namespace))
-    except Exception:
-        return None
-    return [str(v) for v in values]
+    """The request model a view declares (none for views without a body)."""
+    body = declaration(view).body
+    return [body] if body is not None else []
 
 
 def query_parameters(view: Any) -> list[dict[str, Any]]:
-    """Query parameters the view accepts (``params.reject_unknown``) with the types it parses them as."""
-    tree, namespace = _view_tree(view)
-    allowed: list[str] = []
-    schemas: dict[str, dict[str, Any]] = {}
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
-            continue
-        verb = node.func.attr
-        if verb == "reject_unknown" and len(node.args) == 2 and isinstance(node.args[1], ast.Set):
-            allowed += [e.value for e in node.args[1].elts if isinstance(e, ast.Constant)]
-        elif len(node.args) >= 2 and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str):
-            name = node.args[1].value
-            if verb == "choice" and len(node.args) >= 3:
-                values = _choice_values(node, namespace)
-                if values:
-                    schemas[name] = {"type": "string", "enum": values}
-            elif verb in PARAM_SCHEMAS:
-                schemas[name] = PARAM_SCHEMAS[verb]
-    return [
-        {"name": name, "in": "query", "required": False, "schema": schemas.get(name, {"type": "string"})}
-        for name in sorted(set(allowed))
-    ]
+    """The query parameters a view declares, with their types, bounds and defaults."""
+    out = []
+    for param in sorted(declaration(view).query.params, key=lambda p: p.name):
+        entry: dict[str, Any] = {"name": param.name, "in": "query", "required": False, "schema": param.schema()}
+        if param.description:
+            entry["description"] = param.description
+        out.append(entry)
+    return out
 
 
 def _json_schema(model: type[BaseModel], components: dict[str, Any]) -> dict[str, Any]:
@@ -217,8 +162,7 @@ def _wrapper_chain(view: Any) -> list[Any]:
 
 
 def _is_batch(view: Any) -> bool:
-    tree, _ = _view_tree(view)
-    return any(isinstance(n, ast.Name) and n.id == "MAX_BATCH_BODY_BYTES" for n in ast.walk(tree))
+    return declaration(view).batch
 
 
 def _operation(route: Any, components: dict[str, Any], operation_id: str) -> dict[str, Any]:

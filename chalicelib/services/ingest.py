@@ -1,4 +1,4 @@
-"""The ingest pipeline shared by the single-event routes and ``POST /batch``.
+"""Ingest: the pipeline shared by the single-event routes and ``POST /batch``, and bot accounting.
 
 validate every item → key and enrich (domain) → resolve message ids → write
 raw facts → fold sessions. Items fail alone; storage faults fail the request
@@ -12,12 +12,16 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from chalicelib.config import Settings
-from chalicelib.domain.clock import parse_iso
+from aws_lambda_powertools.metrics import MetricUnit
+
+from chalicelib.config import Settings, get_settings
+from chalicelib.domain.clock import day_of, parse_iso
+from chalicelib.domain.errors import FieldError
 from chalicelib.domain.events import IngestPolicy, RequestFacts, TrackedEvent, build_event
 from chalicelib.domain.sessions import SessionEvent
-from chalicelib.schemas import BODY_MODELS, FieldError, parse_body
-from chalicelib.store import catalog
+from chalicelib.observability import logger, metrics
+from chalicelib.schemas.ingest import BODY_MODELS, parse_body
+from chalicelib.store import catalog, counters
 from chalicelib.store import events as event_store
 from chalicelib.store import sessions as session_store
 
@@ -111,7 +115,7 @@ def validate_items(
         body, errors = parse_body(kind, payload, prefix)
         event = None
         if body is not None:
-            event, errors = build_event(kind, body, request, policy)
+            event, errors = build_event(body.to_input(), request, policy)
             errors = [FieldError(field=f"{prefix}{e.field}", message=e.message) for e in errors]
         if event is None or body is None:
             results.append(ItemResult(index, False, errors=errors))
@@ -160,3 +164,13 @@ def ingest(
             by_session, timedelta(seconds=settings.session_timeout_seconds), settings.retention_days
         )
     return IngestOutcome(results=results, stored=events, write_calls=calls)
+
+
+def record_bot_drop(facts: RequestFacts, events: int) -> None:
+    """Count crawler events we refuse to store (per day, and as an EMF metric)."""
+    if events <= 0:
+        return
+    expires = int(facts.now.timestamp()) + get_settings().retention_days * 86400
+    counters.add_daily_counter("bots_dropped", day_of(facts.now), events, expires)
+    metrics.add_metric(name="BotEventsDropped", unit=MetricUnit.Count, value=events)
+    logger.info("dropped bot traffic", extra={"events": events, "browser": facts.agent.browser})

@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from chalicelib.domain.rollups import TIME_RANGES
-from chalicelib.schemas import Identifier, Name, parse_timestamp
+from chalicelib.schemas.common import Identifier, Name, parse_timestamp
+from chalicelib.schemas.query import TIME_RANGES
 
 StepKind = Literal["activity", "interaction", "conversion"]
 
