@@ -11,10 +11,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.store import dynamo
+from chalicelib.store import dynamo, rollup_keys
 from chalicelib.store.models import Campaign, Rollup
 
-INDEX_KEY = {"pk": {"S": "campaigns#index"}, "sk": {"S": "all"}}
+INDEX_KEY = {"pk": {"S": rollup_keys.CAMPAIGN_INDEX}, "sk": {"S": "all"}}
 
 
 class CampaignExists(Exception):

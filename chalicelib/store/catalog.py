@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
 
-from chalicelib.store import dynamo
+from chalicelib.store import dynamo, rollup_keys
 from chalicelib.store.models import Rollup
 
 _MAX_REMEMBERED = 20_000
@@ -20,7 +20,7 @@ _remembered: OrderedDict[tuple[str, str], None] = OrderedDict()
 
 
 def _pk(day: str) -> str:
-    return f"catalog#day#{day}"
+    return rollup_keys.catalog_day(day)
 
 
 def expiry_for(day: str, retention_days: int) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.store import dynamo
+from chalicelib.store import dynamo, rollup_keys
 from chalicelib.store.models import Rollup
 
 
@@ -10,7 +10,7 @@ def add_daily_counter(metric: str, day: str, amount: int, expires_at: int) -> No
     dynamo.with_retry(
         lambda: dynamo.client().update_item(
             TableName=Rollup.Meta.table_name,
-            Key={"pk": {"S": f"{metric}#day#all"}, "sk": {"S": day}},
+            Key={"pk": {"S": rollup_keys.daily_counter(metric)}, "sk": {"S": day}},
             UpdateExpression="ADD #c :n SET expires_at = if_not_exists(expires_at, :exp)",
             ExpressionAttributeNames={"#c": "count"},
             ExpressionAttributeValues={":n": {"N": str(amount)}, ":exp": {"N": str(expires_at)}},
@@ -23,7 +23,7 @@ def read_daily_counter(metric: str, day: str) -> int:
     response = dynamo.with_retry(
         lambda: dynamo.client().get_item(
             TableName=Rollup.Meta.table_name,
-            Key={"pk": {"S": f"{metric}#day#all"}, "sk": {"S": day}},
+            Key={"pk": {"S": rollup_keys.daily_counter(metric)}, "sk": {"S": day}},
             ConsistentRead=True,
         ),
         "GetItem counter",

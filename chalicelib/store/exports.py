@@ -38,10 +38,10 @@ from chalicelib.domain.clock import days_between, iso, parse_iso, utc_now
 from chalicelib.domain.events import heatmap_page_key, partition_keys
 from chalicelib.domain.stored import StoredEvent
 from chalicelib.store import campaigns as campaign_store
-from chalicelib.store import catalog, dynamo, rawevents
+from chalicelib.store import catalog, dynamo, rawevents, rollup_keys
 from chalicelib.store.models import EventEngagement, Experiment, JobCheckpoint, Rollup, UserEngagement
 
-RUNNING_KEY = {"pk": {"S": "exports#running"}, "sk": {"S": "all"}}
+RUNNING_KEY = {"pk": {"S": rollup_keys.EXPORTS_RUNNING}, "sk": {"S": "all"}}
 PART_ROWS = 5000
 PAGE_LIMIT = 500
 

@@ -31,17 +31,16 @@ from botocore.exceptions import ClientError
 from chalicelib.domain import tiers
 from chalicelib.domain.clock import days_between, parse_iso
 from chalicelib.domain.rollups import bucket_sk, next_hour
-from chalicelib.store import dynamo
+from chalicelib.store import dynamo, rollup_keys
 from chalicelib.store import rollup_codec as codec
 from chalicelib.store.models import Rollup, Session
 
 MAX_TRANSACTION_ITEMS = 100
 MARKER_TTL_SECONDS = 3 * 86400  # longer than a stream's 24 h retention
 MAX_CONFLICTS = 8
-MINUTE_PK_PREFIX = "minute#"  # one partition per day: "now" is hot either way, history stays spread
-DIRTY_PK = "dirty#hour"
-STATE_KEY = {"pk": {"S": "compaction"}, "sk": {"S": "state"}}
-LEASE_KEY = {"pk": {"S": "compaction"}, "sk": {"S": "lease"}}
+DIRTY_PK = rollup_keys.DIRTY_HOURS
+STATE_KEY = {"pk": {"S": rollup_keys.COMPACTION}, "sk": {"S": "state"}}
+LEASE_KEY = {"pk": {"S": rollup_keys.COMPACTION}, "sk": {"S": "lease"}}
 
 
 def table() -> str:
@@ -50,11 +49,11 @@ def table() -> str:
 
 def tier_pk(granularity: str, bucket: str) -> str:
     """``minute#<day>`` for minutes, ``hour#all`` and ``day#all`` for the built tiers."""
-    return f"{MINUTE_PK_PREFIX}{bucket[:10]}" if granularity == "minute" else f"{granularity}#all"
+    return rollup_keys.tier_partition(granularity, bucket)
 
 
 def marker_pk(first_event_id: str) -> str:
-    return f"stream#chunk#{first_event_id}"
+    return rollup_keys.chunk_marker(first_event_id)
 
 
 @dataclass(frozen=True)
@@ -261,7 +260,7 @@ def first_minute_from(sk: str, until: str) -> str | None:
             lambda day=day: dynamo.client().query(
                 TableName=table(),
                 KeyConditionExpression="pk = :pk AND sk >= :lo",
-                ExpressionAttributeValues={":pk": {"S": MINUTE_PK_PREFIX + day}, ":lo": {"S": sk}},
+                ExpressionAttributeValues={":pk": {"S": rollup_keys.minute_partition(day)}, ":lo": {"S": sk}},
                 ConsistentRead=True,
                 Limit=1,
                 ProjectionExpression="sk",
@@ -308,7 +307,7 @@ def release_lease() -> None:
 def read_tier(granularity: str, first: str, last: str, consistent: bool = False) -> dict[str, tiers.Packed]:
     """Buckets of one tier from ``first`` to ``last`` (inclusive), parts merged back together."""
     if granularity == "minute":
-        pks = [MINUTE_PK_PREFIX + day for day in days_between(parse_iso(first), parse_iso(last))]
+        pks = [rollup_keys.minute_partition(day) for day in days_between(parse_iso(first), parse_iso(last))]
     else:
         pks = [tier_pk(granularity, first)]
     parts: dict[str, list[tiers.Packed]] = {}
