@@ -240,14 +240,19 @@ def compare_proportions(conv_t: int, n_t: int, conv_c: int, n_c: int, confidence
     alpha = 1 - confidence
     z, p_value = two_proportion_ztest(conv_t, n_t, conv_c, n_c)
     p_t, p_c = conv_t / n_t, conv_c / n_c
-    low, upp = log_ratio_interval(conv_t, n_t, conv_c, n_c, alpha)
+    relative_ci = None
+    if p_c > 0:
+        # A lift relative to a control that never converted is undefined, and so is its interval
+        # (the adjusted log ratio would still produce one, from the 0.5 added to each count).
+        low, upp = log_ratio_interval(conv_t, n_t, conv_c, n_c, alpha)
+        relative_ci = (low - 1, upp - 1)
     return Comparison(
         statistic=z,
         p_value=p_value,
         absolute_lift=p_t - p_c,
         absolute_ci=newcombe_diff_interval(conv_t, n_t, conv_c, n_c, alpha),
         relative_lift=(p_t / p_c - 1) if p_c > 0 else None,
-        relative_ci=(low - 1, upp - 1),
+        relative_ci=relative_ci,
     )
 
 

@@ -57,7 +57,10 @@ def test_proportions_match_statsmodels(conv_t: int, n_t: int, conv_c: int, n_c: 
     low, upp = confint_proportions_2indep(conv_t, n_t, conv_c, n_c, method="newcomb", compare="diff", alpha=alpha)
     assert ours.absolute_ci == pytest.approx((low, upp), abs=TOL)
     low, upp = confint_proportions_2indep(conv_t, n_t, conv_c, n_c, method="log-adjusted", compare="ratio", alpha=alpha)
-    assert ours.relative_ci == pytest.approx((low - 1, upp - 1), abs=TOL)
+    if conv_c == 0:
+        assert ours.relative_lift is None and ours.relative_ci is None  # undefined lift: no interval either
+    else:
+        assert ours.relative_ci == pytest.approx((low - 1, upp - 1), abs=TOL)
     assert ours.absolute_lift == pytest.approx(conv_t / n_t - conv_c / n_c, abs=1e-12)
 
 
@@ -153,3 +156,12 @@ def test_winner_rule() -> None:
     # Below the minimum sample, or with a sample-ratio mismatch, nobody wins.
     assert stats.pick_winner("A", {"B": strong}, {"A": 100, "B": 1000}, 0.95, 150, False) is None
     assert stats.pick_winner("A", {"B": strong}, {"A": 1000, "B": 1000}, 0.95, 150, True) is None
+
+
+def test_no_relative_interval_when_the_control_never_converted() -> None:
+    """The lift over a zero control rate is undefined: neither the lift nor an interval is reported."""
+    comparison = stats.compare_proportions(12, 400, 0, 400, 0.95)
+    assert comparison.relative_lift is None and comparison.relative_ci is None
+    assert comparison.absolute_lift == pytest.approx(0.03) and comparison.absolute_ci is not None
+    welch = stats.welch_ttest(stats.Sample.of([1.0, 3.0, 5.0]), stats.Sample.of([0.0, 0.0, 0.0]), 0.95)
+    assert welch.relative_lift is None and welch.relative_ci is None
