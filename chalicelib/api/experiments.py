@@ -1,4 +1,4 @@
-"""Experiment routes: create/list/get/stop (admin), sticky assignment (public), results (admin, analyst)."""
+"""Experiment routes: create/stop (admin), list/get/results (admin, analyst), sticky assignment (public)."""
 
 from __future__ import annotations
 
@@ -82,7 +82,8 @@ def create_experiment() -> Response:
 @bp.route("/experiments", methods=["GET"], authorizer=jwt_auth, cors=CORS)
 @api_view
 def list_experiments() -> Response:
-    require_role(bp.current_request, ADMIN)
+    """Every experiment, running and stopped (admin or analyst: analysts read, admins also change)."""
+    require_role(bp.current_request)
     found = [experiment_json(e) for e in service.list_experiments()]
     return success({"experiments": found, "total": len(found)})
 
@@ -90,7 +91,8 @@ def list_experiments() -> Response:
 @bp.route("/experiments/{experiment_id}", methods=["GET"], authorizer=jwt_auth, cors=CORS)
 @api_view
 def get_experiment(experiment_id: str) -> Response:
-    require_role(bp.current_request, ADMIN)
+    """One experiment with its last results' seed fields (admin or analyst)."""
+    require_role(bp.current_request)
     return success(experiment_json(service.get(experiment_id)))
 
 

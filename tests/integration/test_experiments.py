@@ -77,3 +77,19 @@ def test_assignment_is_sticky_and_conversions_reach_the_units_variant(client: An
     assert json.loads(stopped.body)["data"]["isActive"] is False
     late = json.loads(_post(client, f"/experiments/{experiment_id}/assign", {"sessionId": "new"}).body)["data"]
     assert late == {"experimentId": experiment_id, "variant": "A", "unit": "s:new", "active": False, "recorded": False}
+
+
+def test_analysts_read_experiments_but_only_admins_change_them(client: Any) -> None:
+    analyst = {"Authorization": f"Bearer {mint_token('analyst', 'a')}", "Content-Type": "application/json"}
+    user = {"Authorization": f"Bearer {mint_token('user', 'u1')}", "Content-Type": "application/json"}
+    experiment_id = _create(client)
+    listed = client.http.get(f"{BASE}/experiments", headers=analyst)
+    assert listed.status_code == 200
+    assert experiment_id in [e["id"] for e in json.loads(listed.body)["data"]["experiments"]]
+    one = client.http.get(f"{BASE}/experiments/{experiment_id}", headers=analyst)
+    assert one.status_code == 200 and json.loads(one.body)["data"]["id"] == experiment_id
+    assert client.http.get(f"{BASE}/experiments", headers=user).status_code == 403
+    assert client.http.get(f"{BASE}/experiments/{experiment_id}", headers=user).status_code == 403
+    assert _post(client, f"/experiments/{experiment_id}/stop", {}, analyst).status_code == 403
+    still = json.loads(client.http.get(f"{BASE}/experiments/{experiment_id}", headers=ADMIN).body)["data"]
+    assert still["isActive"] is True
