@@ -316,6 +316,16 @@ def conversion_series(items: list[dict], types: set[str] | None) -> list[dict]:
     return rows
 
 
+def interaction_series(items: list[dict], types: set[str] | None) -> list[dict]:
+    """Packed ``counts`` items → ``realTimeInteractions`` rows (one per interaction type and bucket)."""
+    rows = []
+    for item in sorted(items, key=lambda i: i["sk"]):
+        for interaction_type, count in sorted(counters_with_prefix(item, "i:").items()):
+            if types is None or interaction_type in types:
+                rows.append({"interaction_type": interaction_type, "count": int(count), "time_bucket": item["sk"]})
+    return rows
+
+
 def event_items_as_counts(items: list[dict], event_id: str) -> list[dict]:
     """Slot items of the ``event`` family → ``counts``-shaped items for one Bilten event id."""
     out = []
@@ -329,6 +339,7 @@ def event_items_as_counts(items: list[dict], event_id: str) -> list[dict]:
                     converted["c:conversion"] = value
                 else:
                     converted[f"a:{what}"] = value
+                    converted[f"i:{what}"] = value
         if f"v:{event_id}" in item:
             converted["v:conversion"] = item[f"v:{event_id}"]
         if len(converted) > 1:

@@ -85,6 +85,7 @@ def real_time(
         "timeRange": time_range,
         "realTimeActivity": rd.activity_series(counts, event_types),
         "realTimeConversions": rd.conversion_series(counts, event_types if event_types and not event_id else None),
+        "realTimeInteractions": rd.interaction_series(counts, event_types),
         "activeSessions": active,
         "performanceMetrics": rd.performance_rows(perf, p95),
         "lastUpdated": iso(now)[:19] + "Z",

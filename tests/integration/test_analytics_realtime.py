@@ -70,6 +70,7 @@ def test_real_time_counts_equal_ingested(client, ingested) -> None:
         "timeRange",
         "realTimeActivity",
         "realTimeConversions",
+        "realTimeInteractions",
         "activeSessions",
         "performanceMetrics",
         "lastUpdated",
@@ -112,3 +113,43 @@ def test_real_time_rejects_bad_query(client, query, field) -> None:
     status, body = get(client, f"/real-time?{query}", auth())
     assert status == 400
     assert body["error"]["details"][0]["field"] == field
+
+
+def test_real_time_interactions_equal_the_interactions_ingested(client) -> None:
+    now = datetime.now(UTC)
+    kinds = ["like", "share", "like", "bookmark", "like", "share", "view"]
+    events = [
+        {
+            "type": "event-interaction",
+            "eventId": "ev-1" if i % 2 else "ev-2",
+            "interactionType": kind,
+            "sessionId": f"s-{i % 3}",
+            "messageId": _mid(500 + i),
+            "timestamp": iso(now - timedelta(seconds=40 * i)),
+        }
+        for i, kind in enumerate(kinds)
+    ]
+    old = {**events[0], "messageId": _mid(600), "timestamp": iso(now - timedelta(hours=3))}
+    post_batch(client, [*events, old])
+    StreamDrainer().drain()
+
+    def totals(query: str) -> dict[str, int]:
+        status, body = get(client, f"/real-time?{query}", auth())
+        assert status == 200, body
+        out: dict[str, int] = {}
+        for row in body["data"]["realTimeInteractions"]:
+            assert set(row) == {"interaction_type", "count", "time_bucket"}
+            out[row["interaction_type"]] = out.get(row["interaction_type"], 0) + row["count"]
+        return out
+
+    def reference(event_id: str | None = None) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for e in events:
+            if event_id is None or e["eventId"] == event_id:
+                out[e["interactionType"]] = out.get(e["interactionType"], 0) + 1
+        return out
+
+    assert totals("timeRange=1h") == reference()
+    assert totals("timeRange=24h") == {**reference(), "like": reference()["like"] + 1}
+    assert totals("timeRange=1h&eventId=ev-1") == reference("ev-1")
+    assert totals("timeRange=1h&eventTypes=like") == {"like": reference()["like"]}
