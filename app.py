@@ -3,14 +3,12 @@
 from chalice import Chalice, Rate
 from chalice.app import CloudWatchEvent, DynamoDBEvent
 
-from chalicelib.api import analytics, auth, campaigns, exports, health, heatmaps, ingest, web
+from chalicelib.api import API_PREFIX, analytics, auth, campaigns, exports, health, heatmaps, ingest, web
 from chalicelib.api import experiments as experiments_api
 from chalicelib.api import openapi as openapi_api
 from chalicelib.api import privacy as privacy_api
 from chalicelib.api.middleware import observability
 from chalicelib.config import get_settings
-
-API_PREFIX = "/api/v1/tracking"
 
 app = Chalice(app_name="bilten-analytics")
 app.register_middleware(observability, "http")

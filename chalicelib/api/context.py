@@ -13,6 +13,14 @@ from chalicelib.domain.useragent import parse_user_agent
 from chalicelib.observability import logger
 
 
+def path_prefix(request: Request) -> str:
+    """What sits in front of this app's routes in the URL the client used: API Gateway's stage
+    (``/api``) behind the gateway, nothing under ``chalice local`` or a custom domain mapping."""
+    full = str((request.context or {}).get("path") or "")
+    own = request.path or ""
+    return full[: -len(own)] if own and full.endswith(own) and full != own else ""
+
+
 def source_ip(request: Request) -> str:
     identity = (request.context or {}).get("identity") or {}
     return str(identity.get("sourceIp") or "0.0.0.0")

@@ -12,8 +12,9 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from chalicelib.api import params
+from chalicelib.api import API_PREFIX, params
 from chalicelib.api.auth import authenticated, jwt_auth
+from chalicelib.api.context import path_prefix
 from chalicelib.api.declare import declare
 from chalicelib.api.responses import ValidationFailed, api_view, parse_json_body, success
 from chalicelib.auth import READ_ROLES
@@ -59,7 +60,7 @@ def job_view(state: service.JobState) -> dict[str, Any]:
         },
         "createdAt": state.created_at,
         "updatedAt": state.updated_at,
-        "statusUrl": f"/api/v1/tracking/export/{state.job_id}",
+        "statusUrl": f"{path_prefix(bp.current_request)}{API_PREFIX}/export/{state.job_id}",
     }
     url = service.download_url(state)
     if url:

@@ -128,3 +128,44 @@ def test_export_validation_and_roles(client, stored) -> None:
     assert status == 403
     status, response = post(client, "/export", {"dataType": "user_activity"}, {})
     assert status == 401
+
+
+def _gateway_event(method: str, route: str, stage: str, body: dict | None = None) -> dict:
+    """An API Gateway (REST, proxy) event as the deployed stage delivers it: the route path, plus
+    the full path with the stage in ``requestContext.path``; the built-in authorizer's context."""
+    return {
+        "resource": route,
+        "path": route,
+        "httpMethod": method,
+        "headers": {"content-type": "application/json", "authorization": "Bearer x"},
+        "multiValueHeaders": {},
+        "queryStringParameters": None,
+        "multiValueQueryStringParameters": None,
+        "pathParameters": {"job_id": route.rsplit("/", 1)[1]} if method == "GET" else None,
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": route if method == "POST" else "/api/v1/tracking/export/{job_id}",
+            "path": f"/{stage}{route}",
+            "stage": stage,
+            "httpMethod": method,
+            "requestId": str(uuid.uuid4()),
+            "identity": {"sourceIp": "203.0.113.9"},
+            "authorizer": {"valid": "true", "role": "analyst", "userId": "a1"},
+        },
+        "body": json.dumps(body) if body is not None else None,
+        "isBase64Encoded": False,
+    }
+
+
+def test_status_url_works_behind_the_api_gateway_stage(stored, monkeypatch) -> None:
+    from app import app
+
+    monkeypatch.setattr(get_settings(), "export_inline_rows", 1)
+    started = app(_gateway_event("POST", "/api/v1/tracking/export", "api", {"dataType": "user_activity"}), None)
+    assert started["statusCode"] in (200, 202), started["body"]
+    view = json.loads(started["body"])["data"]
+    assert view["statusUrl"] == f"/api/api/v1/tracking/export/{view['jobId']}"
+    route = view["statusUrl"].removeprefix("/api")  # what the stage hands the function for that URL
+    polled = app(_gateway_event("GET", route, "api"), None)
+    assert polled["statusCode"] == 200, polled["body"]
+    assert json.loads(polled["body"])["data"]["jobId"] == view["jobId"]
