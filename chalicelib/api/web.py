@@ -1,7 +1,10 @@
 """Browser-facing files: the SDK, the dashboard, the demo page and their assets.
 
 Served from ``chalicelib/static`` by an explicit allow-list (no path from the
-request ever reaches the file system). HTML pages get the deployment's path
+request ever reaches the file system). The dashboard is native ES modules under
+``static/dashboard/`` (``main.js`` imports the rest by relative path, so they work
+behind the stage prefix too); the allow-list takes every ``*.js`` in its two
+folders as found at import time. HTML pages get the deployment's path
 prefix (API Gateway's stage, empty locally) substituted for ``%ROOT%`` so the
 same files work behind ``/api/`` and at the root.
 """
@@ -18,8 +21,15 @@ bp = Blueprint(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 JS = "application/javascript; charset=utf-8"
+# Folders of the dashboard's ES modules under STATIC_DIR, one route each (a path parameter cannot hold a slash).
+MODULE_DIRS = ("dashboard", "dashboard/panels")
+MODULES = {
+    path.relative_to(STATIC_DIR).as_posix(): JS
+    for folder in MODULE_DIRS
+    for path in sorted((STATIC_DIR / folder).glob("*.js"))
+}
 ASSETS = {
-    "dashboard.js": JS,
+    **MODULES,
     "dashboard.css": "text/css; charset=utf-8",
     "demo.js": JS,
     "chart.umd.min.js": JS,
@@ -30,6 +40,9 @@ SDK_FILE = "bilten.min.js"
 # The SDK changes rarely and is versioned by ETag: browsers reuse it for an hour, then revalidate.
 SDK_CACHE = "public, max-age=3600, stale-while-revalidate=86400"
 ASSET_CACHE = "public, max-age=300"
+# Modules import each other by name, so a browser must never mix two deployments' copies: it revalidates
+# each one (by ETag, a 304 when unchanged) instead of reusing it for five minutes.
+MODULE_CACHE = "no-cache"
 PAGE_HEADERS = {
     "Cache-Control": "no-cache",
     "X-Content-Type-Options": "nosniff",
@@ -37,7 +50,7 @@ PAGE_HEADERS = {
 }
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=64)
 def _file(name: str) -> tuple[str, str]:
     text = (STATIC_DIR / name).read_text(encoding="utf-8")
     return text, '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
@@ -76,12 +89,30 @@ def sdk() -> Response:
     return response
 
 
-@bp.route("/static/{name}", methods=["GET"])
-def asset(name: str) -> Response:
-    content_type = ASSETS.get(name)
+def _asset(folder: str, name: str) -> Response:
+    """One allow-listed file in ``folder`` of STATIC_DIR; any other name (one holding a slash too) is a 404."""
+    key = f"{folder}/{name}" if folder else name
+    content_type = None if "/" in name else ASSETS.get(key)
     if content_type is None:
         return Response(body="Not found", status_code=404, headers={"Content-Type": "text/plain"})
-    return _serve(name, content_type, ASSET_CACHE)
+    return _serve(key, content_type, MODULE_CACHE if key in MODULES else ASSET_CACHE)
+
+
+@bp.route("/static/{name}", methods=["GET"])
+def asset(name: str) -> Response:
+    return _asset("", name)
+
+
+@bp.route("/static/dashboard/{module}", methods=["GET"])
+def dashboard_module(module: str) -> Response:
+    """The dashboard's ES modules: ``main.js`` (the entry), its API client, formatting and shared parts."""
+    return _asset("dashboard", module)
+
+
+@bp.route("/static/dashboard/panels/{module}", methods=["GET"])
+def dashboard_panel_module(module: str) -> Response:
+    """One ES module per dashboard panel."""
+    return _asset("dashboard/panels", module)
 
 
 @bp.route("/dashboard", methods=["GET"])
