@@ -18,8 +18,8 @@ from chalicelib.api.responses import api_view, success
 from chalicelib.domain.clock import utc_now
 from chalicelib.domain.funnel import FunnelStep, overall_rate
 from chalicelib.schemas.analytics import FunnelBody
-from chalicelib.schemas.query import REAL_TIME, TIME_RANGES, USER_JOURNEY
-from chalicelib.services import journeys, realtime
+from chalicelib.schemas.query import NAMES, REAL_TIME, TIME_RANGES, USER_JOURNEY
+from chalicelib.services import catalog, journeys, realtime
 
 bp = Blueprint(__name__)
 JOURNEY_SPAN = timedelta(days=30)
@@ -43,6 +43,25 @@ def real_time() -> Response:
         event_id=query["eventId"],
     )
     return success(data, "Real-time analytics retrieved successfully")
+
+
+@bp.route("/names", methods=["GET"], authorizer=jwt_auth)
+@api_view
+@declare(query=NAMES)
+def names() -> Response:
+    """Names seen per kind over a range, and the pages that have heatmap data (choices for the dashboard)."""
+    request = bp.current_request
+    require_role(request)
+    query = params.parse(request, NAMES)
+    start, end = params.date_window(query, utc_now())
+    seen = catalog.names_seen(start, end, query["kind"])
+    data = {
+        "startDate": start.isoformat(),
+        "endDate": end.isoformat(),
+        "names": seen,
+        "heatmapPages": seen.get("heatmap", []),
+    }
+    return success(data, "Names retrieved successfully")
 
 
 @bp.route("/user-journey/{user_id}", methods=["GET"], authorizer=jwt_auth)

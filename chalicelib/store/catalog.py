@@ -63,13 +63,7 @@ def names_on(day: str, kind: str | None = None) -> list[str]:
         "ExpressionAttributeValues": {":pk": {"S": _pk(day)}, **({":kind": {"S": f"{kind}/"}} if kind else {})},
         "ProjectionExpression": "sk",
     }
-    names: list[str] = []
-    while True:
-        page = dynamo.with_retry(lambda request=request: dynamo.client().query(**request), "Query catalog")
-        names += [item["sk"]["S"] for item in page.get("Items", [])]
-        if "LastEvaluatedKey" not in page:
-            break
-        request = {**request, "ExclusiveStartKey": page["LastEvaluatedKey"]}
+    names = [item["sk"]["S"] for item in dynamo.query_items(request, "Query catalog")]
     if kind is None:
         return sorted(names)
     return sorted(n[len(kind) + 1 :] for n in names)
