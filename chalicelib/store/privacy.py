@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from chalicelib.domain.stored import StoredEvent
 from chalicelib.store import dynamo, rawevents
 from chalicelib.store import experiments as experiment_store
 from chalicelib.store.models import Dedup, ExperimentAssignment, RawEvent, Session, UserEngagement
@@ -42,7 +43,7 @@ def _by_index(table: str, index: str, attribute: str, value: str) -> list[dict[s
 
 @dataclass
 class Footprint:
-    raw_keys: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    raw_keys: dict[tuple[str, str], StoredEvent] = field(default_factory=dict)
     session_ids: set[str] = field(default_factory=set)
     session_items: list[dict[str, Any]] = field(default_factory=list)
     assignments: list[ExperimentAssignment] = field(default_factory=list)
@@ -56,10 +57,11 @@ def _base_session(session_id: str) -> str:
 
 def find(user_id: str) -> Footprint:
     found = Footprint()
-    raw_signed_in = _by_index(RawEvent.Meta.table_name, "by_user", "user_id", user_id)
+    # Expired items too: erasure must not leave what TTL has not removed yet.
+    raw_signed_in = list(rawevents.events_of_user(user_id, include_expired=True))
     sessions = _by_index(Session.Meta.table_name, "by_user", "user_id", user_id)
     bases = {_base_session(s["session_id"]["S"]) for s in sessions}
-    bases |= {item["session_id"]["S"] for item in raw_signed_in if "session_id" in item}
+    bases |= {event.session_id for event in raw_signed_in if event.session_id}
     # Live session items keyed by the client's id, and the segments archived before them.
     live = dynamo.batch_get(Session.Meta.table_name, [{"session_id": {"S": b}} for b in sorted(bases)])
     archived_keys = [
@@ -72,11 +74,11 @@ def find(user_id: str) -> Footprint:
         by_key[item["session_id"]["S"]] = item
     found.session_items = list(by_key.values())
     found.session_ids = bases
-    for item in raw_signed_in:
-        found.raw_keys[(item["pk"]["S"], item["sk"]["S"])] = item
+    for event in raw_signed_in:
+        found.raw_keys[(event.pk, event.sk)] = event
     for base in sorted(bases):
-        for item in _by_index(RawEvent.Meta.table_name, "by_session", "anon_session_id", base):
-            found.raw_keys.setdefault((item["pk"]["S"], item["sk"]["S"]), item)
+        for event in rawevents.keys_of_anonymous_session(base, include_expired=True):
+            found.raw_keys.setdefault((event.pk, event.sk), event)
     assignments = {(a.experiment_id, a.unit_id): a for a in experiment_store.assignments_of_user(user_id)}
     for a in experiment_store.session_assignments(sorted(bases)):
         assignments[(a.experiment_id, a.unit_id)] = a
@@ -125,13 +127,16 @@ def _item_json(item: dict[str, Any], hidden: tuple[str, ...] = ()) -> dict[str, 
 def export_user(user_id: str) -> dict[str, Any]:
     """Subject access: every item held about the user, as plain JSON."""
     found = find(user_id)
-    anonymous = [key for key, item in found.raw_keys.items() if "kind" not in item]
+    anonymous = [key for key, event in found.raw_keys.items() if not event.kind]  # keys-only index rows
     full = dynamo.batch_get(RawEvent.Meta.table_name, [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in anonymous])
-    for item in full:
-        found.raw_keys[(item["pk"]["S"], item["sk"]["S"])] = item
-    decoded = (rawevents.decode(item).as_dict() for item in found.raw_keys.values() if "kind" in item)
+    for event in map(rawevents.decode, full):
+        found.raw_keys[(event.pk, event.sk)] = event
     events = sorted(
-        ({k: v for k, v in event.items() if k not in ("pk", "sk")} for event in decoded),
+        (
+            {k: v for k, v in event.as_dict().items() if k not in ("pk", "sk")}
+            for event in found.raw_keys.values()
+            if event.kind
+        ),
         key=lambda e: e.get("ts", ""),
     )
     return {

@@ -186,12 +186,14 @@ def user_request(user_id: str, start: datetime | None = None, end: datetime | No
     return request
 
 
-def events_of_user(user_id: str, start: datetime | None = None, end: datetime | None = None) -> Iterator[StoredEvent]:
+def events_of_user(
+    user_id: str, start: datetime | None = None, end: datetime | None = None, include_expired: bool = False
+) -> Iterator[StoredEvent]:
     """A signed-in user's events in time order, through the sparse ``by_user`` index."""
-    yield from _read(user_request(user_id, start, end), "Query by_user")
+    yield from _read(user_request(user_id, start, end), "Query by_user", include_expired)
 
 
-def keys_of_anonymous_session(session_id: str) -> Iterator[StoredEvent]:
+def keys_of_anonymous_session(session_id: str, include_expired: bool = False) -> Iterator[StoredEvent]:
     """An anonymous session's events, keys only (the ``by_session`` index projects keys)."""
     request = {
         "TableName": TABLE,
@@ -199,7 +201,7 @@ def keys_of_anonymous_session(session_id: str) -> Iterator[StoredEvent]:
         "KeyConditionExpression": "anon_session_id = :s",
         "ExpressionAttributeValues": {":s": {"S": session_id}},
     }
-    yield from _read(request, "Query by_session")
+    yield from _read(request, "Query by_session", include_expired)
 
 
 def delete_keys(keys: Iterable[tuple[str, str]]) -> int:
