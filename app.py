@@ -1,5 +1,7 @@
 """Chalice application: routes, middleware, schedules and stream handlers. No logic here."""
 
+from collections.abc import Callable
+
 from chalice import Chalice, Rate
 from chalice.app import CloudWatchEvent, DynamoDBEvent
 
@@ -9,6 +11,7 @@ from chalicelib.api import openapi as openapi_api
 from chalicelib.api import privacy as privacy_api
 from chalicelib.api.middleware import observability
 from chalicelib.config import get_settings
+from chalicelib.jobs.registry import JOBS, Job
 
 app = Chalice(app_name="bilten-analytics")
 app.register_middleware(observability, "http")
@@ -38,47 +41,23 @@ def rollup_events(event: DynamoDBEvent) -> dict:
     return handle_stream_batch(event.to_dict())
 
 
-# Scheduled jobs: thin wrappers, each also runnable with `python -m chalicelib.cli run-job <name>`.
-@app.schedule(Rate(1, unit=Rate.MINUTES))
-def rollup_compaction(event: CloudWatchEvent) -> dict:
-    from chalicelib.jobs import common, compaction
+# Scheduled jobs: one schedule per job of chalicelib/jobs/registry.py, each deployed as the Lambda
+# function ``job.function`` and also runnable with `python -m chalicelib.cli run-job <name>`.
+def _scheduled(job: Job) -> Callable[[CloudWatchEvent], dict]:
+    def handler(event: CloudWatchEvent) -> dict:
+        from chalicelib.jobs import common
 
-    return common.run_scheduled(compaction, event)
+        return common.run_scheduled(job, event)
 
-
-@app.schedule(Rate(15, unit=Rate.MINUTES))
-def engagement_metrics(event: CloudWatchEvent) -> dict:
-    from chalicelib.jobs import common, engagement
-
-    return common.run_scheduled(engagement, event)
-
-
-@app.schedule(Rate(15, unit=Rate.MINUTES))
-def ab_test_results(event: CloudWatchEvent) -> dict:
-    from chalicelib.jobs import ab_results, common
-
-    return common.run_scheduled(ab_results, event)
+    # Chalice deploys the handler as ``app.<__name__>``; infrastructure.access grants what job_module reaches.
+    handler.__name__ = handler.__qualname__ = job.function
+    handler.job_module = job.module  # type: ignore[attr-defined]
+    return handler
 
 
-@app.schedule(Rate(1, unit=Rate.DAYS))
-def retention_purge(event: CloudWatchEvent) -> dict:
-    from chalicelib.jobs import common, purge
-
-    return common.run_scheduled(purge, event)
-
-
-@app.schedule(Rate(5, unit=Rate.MINUTES))
-def monitors(event: CloudWatchEvent) -> dict:
-    from chalicelib.jobs import common, monitors
-
-    return common.run_scheduled(monitors, event)
-
-
-@app.schedule(Rate(1, unit=Rate.MINUTES))
-def export_jobs(event: CloudWatchEvent) -> dict:
-    from chalicelib.jobs import exports as export_jobs_runner
-
-    return export_jobs_runner.run_pending()
+for _job in JOBS.values():
+    _every, _unit = _job.rate
+    globals()[_job.function] = app.schedule(Rate(_every, unit=_unit), name=_job.function)(_scheduled(_job))
 
 
 app.log.setLevel("INFO" if get_settings().stage == "prod" else "DEBUG")

@@ -121,12 +121,15 @@ def reach_of_tree(tree: ast.AST) -> Reach:
 
 
 def reach_of_function(function: Callable[..., object]) -> Reach:
-    """Reach of a handler: its own body's imports plus the module it lives in (unless that is ``app``)."""
+    """Reach of a handler: its own body's imports plus the module it lives in (unless that is ``app``),
+    plus the module it declares it runs as ``job_module`` (app.py's schedules, built from the job registry)."""
     function = inspect.unwrap(getattr(function, "func", function))  # chalice wraps handlers
     tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
     reach = reach_of_tree(tree)
-    module = function.__module__
-    if module.startswith(PACKAGE):
+    declared = getattr(function, "job_module", None)
+    for module in (function.__module__, declared):
+        if not isinstance(module, str) or not module.startswith(PACKAGE):
+            continue
         extra = reach_of_tree(ast.parse(f"import {module}"))
         reach.modules |= extra.modules
         reach.tables |= extra.tables

@@ -19,6 +19,7 @@ from chalice.app import DynamoDBEventConfig, ScheduledEventConfig
 from chalice.utils import to_cfn_resource_name
 
 import app as application
+from chalicelib.jobs.registry import JOBS
 from chalicelib.store.models import ALL_MODELS, RAW_TABLE_MODELS
 from infrastructure import tables, template
 
@@ -111,6 +112,23 @@ def test_each_schedule_is_present(synthesised: dict[str, Any]) -> None:
         function = functions[to_cfn_resource_name(source.name)]["Properties"]
         expressions = [e["Properties"]["Schedule"] for e in function["Events"].values() if e["Type"] == "Schedule"]
         assert expressions == [source.schedule_expression.to_string()], source.name
+    # One scheduled function per registry job, deployed under the job's function name.
+    scheduled = {
+        name
+        for name, f in functions.items()
+        if any(e["Type"] == "Schedule" for e in f["Properties"].get("Events", {}).values())
+    }
+    assert scheduled == {to_cfn_resource_name(job.function) for job in JOBS.values()}
+    for job in JOBS.values():
+        function = functions[to_cfn_resource_name(job.function)]["Properties"]
+        assert function["Handler"] == f"app.{job.function}"
+
+
+def test_each_scheduled_function_is_granted_what_its_job_module_reaches() -> None:
+    """app.py builds the schedule handlers in a loop; their bodies name no job, ``job_module`` does."""
+    functions = template.functions_of(application.app)
+    for job in JOBS.values():
+        assert job.module in functions[to_cfn_resource_name(job.function)].modules, job.name
 
 
 def _statements(role: dict[str, Any]) -> list[dict[str, Any]]:

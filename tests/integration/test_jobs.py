@@ -9,9 +9,12 @@ from typing import Any
 
 import boto3
 import pytest
+from chalice.app import ScheduledEventConfig
 
+import app as application
 from chalicelib.config import get_settings
 from chalicelib.domain.clock import iso
+from chalicelib.jobs.registry import JOBS
 from chalicelib.store import alerts, rawevents
 from chalicelib.store.models import EventEngagement, RawEvent, UserEngagement
 from tests.integration.jobs_support import raw_event, scan_table, scheduled, store_raw
@@ -101,6 +104,35 @@ def _ingest_activity(client: Any) -> None:
             headers["Authorization"] = f"Bearer {mint_token('user', user)}"
         response = client.http.post("/api/v1/tracking/batch", headers=headers, body=json.dumps({"events": [row]}))
         assert response.status_code == 200, response.body
+
+
+RATE_UNIT_SECONDS = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400}
+
+
+def _rate_seconds(expression: str) -> int:
+    """``rate(15 minutes)`` → 900, read independently of the registry's conversion."""
+    assert expression.startswith("rate(") and expression.endswith(")"), expression
+    value, unit = expression.removeprefix("rate(").removesuffix(")").split()
+    assert (int(value) == 1) == (unit in ("minute", "hour", "day")), f"EventBridge wants a singular unit for 1: {unit}"
+    return int(value) * RATE_UNIT_SECONDS[unit]
+
+
+def test_every_registry_job_is_exactly_one_schedule_of_the_app_and_vice_versa() -> None:
+    schedules = [s for s in application.app.event_sources if isinstance(s, ScheduledEventConfig)]
+    assert sorted(s.name for s in schedules) == sorted(job.function for job in JOBS.values())
+    by_function = {s.name: s for s in schedules}
+    for job in JOBS.values():
+        source = by_function[job.function]
+        assert _rate_seconds(source.schedule_expression.to_string()) == job.every_seconds, job.name
+        # Lambda resolves the handler string on the deployed module: it must be the registered handler.
+        module, attribute = source.handler_string.split(".")
+        assert module == "app"
+        assert attribute == job.function
+        assert getattr(application, attribute) is application.app.handler_map[job.function]
+    # The functions other code and the infrastructure name (tests, alarms, docs).
+    assert sorted(by_function) == sorted(
+        ["rollup_compaction", "engagement_metrics", "ab_test_results", "retention_purge", "monitors", "export_jobs"]
+    )
 
 
 def test_engagement_job_equals_a_recount_and_reruns_change_nothing(client: Any) -> None:
