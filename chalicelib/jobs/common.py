@@ -30,7 +30,11 @@ def option(event: Any, name: str, default: Any = None) -> Any:
 
 
 def run_scheduled(job: Any, event: Any) -> dict[str, Any]:
-    """Run a job module's ``run(now, **options)`` for a scheduled event and flush its EMF metrics."""
+    """Run a job's ``run(now, **options)`` for a scheduled event and flush its EMF metrics.
+
+    ``job`` is a ``registry.Job`` (app.py's schedules) or a job module. The options are the event
+    detail's ``max*`` keys, camelCase to snake_case (``maxPartitions`` → ``max_partitions``).
+    """
     from chalicelib.observability import flush_metrics
 
     options = {name: value for name, value in (getattr(event, "detail", None) or {}).items() if name.startswith("max")}

@@ -17,6 +17,9 @@ def run_pending(budget_seconds: float = BUDGET_SECONDS) -> dict[str, str]:
     return outcome
 
 
-def run(now: datetime, budget_seconds: float = BUDGET_SECONDS) -> dict[str, object]:
-    """Registry entry point (local scheduler, ``cli run-job exports``)."""
-    return {"at": now.isoformat(), "jobs": run_pending(budget_seconds)}
+def run(now: datetime, max_seconds: float = BUDGET_SECONDS) -> dict[str, object]:
+    """The job (``export_jobs`` schedule, ``cli run-job exports``, local scheduler).
+
+    ``max_seconds`` (``maxSeconds`` in a scheduled event's detail) is the budget shared by the running jobs.
+    """
+    return {"at": now.isoformat(), "jobs": run_pending(max_seconds)}

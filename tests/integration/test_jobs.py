@@ -135,6 +135,25 @@ def test_every_registry_job_is_exactly_one_schedule_of_the_app_and_vice_versa() 
     )
 
 
+def test_export_jobs_runs_through_the_common_runner(client: Any, monkeypatch: Any) -> None:
+    from chalicelib.jobs import exports as export_runner
+    from chalicelib.services import exports as export_service
+
+    seen: list[float] = []
+
+    def pending(budget_seconds: float) -> dict[str, str]:
+        seen.append(budget_seconds)
+        return {"job-1": "running"}
+
+    monkeypatch.setattr(export_service, "run_pending", pending)
+    at = NOW.replace(second=0)
+    report = _payload(client.lambda_.invoke("export_jobs", scheduled(at)))
+    assert report == {"at": at.isoformat(), "jobs": {"job-1": "running"}}, "the scheduled time, not now"
+    report = _payload(client.lambda_.invoke("export_jobs", scheduled(at, maxSeconds=2.5)))
+    assert report["jobs"] == {"job-1": "running"}
+    assert seen == [export_runner.BUDGET_SECONDS, 2.5], "maxSeconds from the detail is the budget"
+
+
 def test_engagement_job_equals_a_recount_and_reruns_change_nothing(client: Any) -> None:
     _ingest_activity(client)
     first = _payload(client.lambda_.invoke("engagement_metrics", scheduled(NOW)))
