@@ -2,7 +2,8 @@
 
 ``python -m local.stream_pump`` polls the moto server's DynamoDB stream and
 hands each batch to the same function the Lambda runs
-(``chalicelib.jobs.stream.handle_stream_batch``), shaped as Lambda shapes it:
+(``chalicelib.jobs.stream.process_batch``, the body of ``handle_stream_batch``;
+the pump also logs the batch report it returns), shaped as Lambda shapes it:
 moto's GetRecords records lack ``eventSourceARN`` and carry datetimes, so the
 pump adds the ARN and converts times to epoch seconds. Like the real event
 source it honours ``batchItemFailures``: it resumes at the lowest failed
@@ -95,7 +96,7 @@ def main() -> int:
     import boto3
 
     from chalicelib.config import get_settings
-    from chalicelib.jobs.stream import handle_stream_batch, last_report
+    from chalicelib.jobs.stream import BatchReport, process_batch
     from chalicelib.store.models import RawEvent
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s stream_pump %(message)s")
@@ -118,11 +119,18 @@ def main() -> int:
         except Exception as exc:  # the table may not exist yet while the stack starts
             log.info("waiting for the events table: %s", exc)
             time.sleep(1)
+    last = BatchReport()
+
+    def handle(event: dict[str, Any]) -> dict[str, Any]:
+        nonlocal last
+        response, last = process_batch(event)
+        return response
+
     interval = float(os.environ.get("STREAM_PUMP_INTERVAL", "1.0"))
     log.info("pumping %s", reader.stream_arn if reader else "-")
     while not stopping and reader is not None:
         try:
-            got = reader.poll_once(handle_stream_batch)
+            got = reader.poll_once(handle)
         except Exception:
             log.exception("poll failed; retrying")
             got = 0
@@ -132,7 +140,7 @@ def main() -> int:
                 got,
                 reader.delivered,
                 reader.redelivered,
-                last_report.items_written,
+                last.items_written,
             )
         else:
             time.sleep(interval)

@@ -6,7 +6,7 @@ from typing import Any
 
 import boto3
 
-from chalicelib.jobs.stream import handle_stream_batch
+from chalicelib.jobs.stream import BatchReport, process_batch
 from chalicelib.store.models import RawEvent
 from local.stream_pump import StreamReader
 
@@ -14,7 +14,8 @@ from local.stream_pump import StreamReader
 class StreamDrainer:
     """Keeps shard positions, so each ``drain`` delivers only records added since the last one.
 
-    ``batches`` keeps every Lambda-shaped event delivered, so a test can redeliver one.
+    ``batches`` keeps every Lambda-shaped event delivered, so a test can redeliver one; ``responses``
+    and ``reports`` what the handler answered and reported for each.
     """
 
     def __init__(self, batch_size: int = 1000) -> None:
@@ -23,11 +24,13 @@ class StreamDrainer:
         self.reader = StreamReader(dynamodb, streams, RawEvent.Meta.table_name, batch_size)
         self.batches: list[dict[str, Any]] = []
         self.responses: list[dict[str, Any]] = []
+        self.reports: list[BatchReport] = []
 
     def _handle(self, event: dict[str, Any]) -> dict[str, Any]:
         self.batches.append(event)
-        response = handle_stream_batch(event)
+        response, report = process_batch(event)
         self.responses.append(response)
+        self.reports.append(report)
         return response
 
     def drain(self) -> int:

@@ -130,8 +130,8 @@ def apply_items(items: list[StreamItem], now: datetime | None = None) -> BatchRe
     return report
 
 
-def handle_stream_batch(raw_event: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
-    """Lambda entry point body: returns ``{"batchItemFailures": [...]}`` (ReportBatchItemFailures)."""
+def process_batch(raw_event: dict[str, Any], now: datetime | None = None) -> tuple[dict[str, Any], BatchReport]:
+    """Apply one stream batch: the Lambda response ``{"batchItemFailures": [...]}`` and the batch's report."""
     items, response = decode_records(raw_event)
     report = apply_items(items, now)
     failures = list(response.get("batchItemFailures", []))
@@ -153,8 +153,10 @@ def handle_stream_batch(raw_event: dict[str, Any], now: datetime | None = None) 
             "failed": len(failures),
         },
     )
-    last_report.__dict__.update(report.__dict__)
-    return {"batchItemFailures": failures}
+    return {"batchItemFailures": failures}, report
 
 
-last_report = BatchReport()
+def handle_stream_batch(raw_event: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
+    """Lambda entry point body: returns ``{"batchItemFailures": [...]}`` (ReportBatchItemFailures)."""
+    response, _report = process_batch(raw_event, now)
+    return response

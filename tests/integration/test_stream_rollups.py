@@ -115,8 +115,9 @@ def test_counts_match_ingested_and_redelivery_changes_nothing(client) -> None:
 
     before = _snapshot()
     for batch in drainer.batches:  # Lambda redelivers the same batch
-        assert stream.handle_stream_batch(batch) == {"batchItemFailures": []}
-        assert stream.last_report.chunks_applied == 0
+        response, report = stream.process_batch(batch)
+        assert response == {"batchItemFailures": []}
+        assert report.chunks_applied == 0
     assert _snapshot() == before
 
     # a retried ingest overwrites the same keys: no INSERT, nothing counted
