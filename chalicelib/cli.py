@@ -52,6 +52,7 @@ def _job_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--at", help="run as if scheduled at this ISO time (default: now)")
     parser.add_argument("--max-partitions", type=int, help="retention-purge: stop after N partitions")
     parser.add_argument("--max-windows", type=int, help="engagement: stop after N windows")
+    parser.add_argument("--max-seconds", type=float, help="exports: the budget shared by the running export jobs")
 
 
 @command("run-job", "run one scheduled job once and print its report", _job_args)
@@ -65,18 +66,20 @@ def run_job(args: argparse.Namespace) -> int:
         options["max_partitions"] = args.max_partitions
     if args.max_windows is not None and args.name == "engagement":
         options["max_windows"] = args.max_windows
+    if args.max_seconds is not None and args.name == "exports":
+        options["max_seconds"] = args.max_seconds
     report = JOBS[args.name].run(parse_iso(args.at) if args.at else utc_now(), **options)
     metrics.clear_metrics()
     print(json.dumps(report, indent=2, default=str))
     return 0
 
 
-@command("list-jobs", "list the scheduled jobs and their rates")
+@command("list-jobs", "list the scheduled jobs, their rates and the Lambda functions they deploy as")
 def list_jobs(args: argparse.Namespace) -> int:
     from chalicelib.jobs.registry import JOBS
 
     for job in JOBS.values():
-        print(f"{job.name:16} every {job.every_seconds:>6} s  {job.summary}")
+        print(f"{job.name:17} every {job.every_seconds:>6} s  {job.function:19} {job.summary}")
     return 0
 
 
