@@ -34,7 +34,7 @@ def _meta(name: str, stream: bool = False) -> type:
         "table_name": _settings.table_name(name),
         "region": _settings.region,
         "billing_mode": "PAY_PER_REQUEST",
-        # Throttling is retried by our own backoff (store.retry), not hidden in PynamoDB.
+        # Throttling is retried by our own backoff (store.dynamo.with_retry), not hidden in PynamoDB.
         "max_retry_attempts": 2,
     }
     if _settings.dynamodb_endpoint:
