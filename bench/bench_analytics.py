@@ -348,12 +348,13 @@ def run(args: argparse.Namespace) -> int:
                 summary = " → ".join(str(step["count"]) for step in data["funnelSteps"])
             elif "realTimeActivity" in data:
                 summary = f"{sum(r['count'] for r in data['realTimeActivity'])} activity events"
-            reads.append((label, metered.items, metered.queries, elapsed, summary))
+            raw = metered.tables.get(RawEvent.Meta.table_name, 0)
+            reads.append((label, metered.items, raw, metered.queries, elapsed, summary))
 
     print("\nREADS (moto server; time includes moto's ~1 ms per item)")
-    print(f"  {'request':36} {'items read':>10} {'queries':>8} {'time':>8}  result")
-    for label, items, count, elapsed, summary in reads:
-        print(f"  {label:36} {items:>10} {count:>8} {elapsed:>7.2f}s  {summary}")
+    print(f"  {'request':36} {'items read':>10} {'raw events':>10} {'queries':>8} {'time':>8}  result")
+    for label, items, raw, count, elapsed, summary in reads:
+        print(f"  {label:36} {items:>10} {raw:>10} {count:>8} {elapsed:>7.2f}s  {summary}")
     print(
         f"\nSUMMARY roll-ups/event live {rollups_live:.3f} (backfill {rollups_backfill:.3f}); "
         f"all-in/event live {total_live:.3f} (backfill {total_backfill:.3f})"

@@ -167,6 +167,12 @@ class ReadMeter(threading.local):
     def __init__(self) -> None:
         self.items = 0
         self.queries = 0
+        self.tables: dict[str, int] = {}
+
+    def count(self, table: str, items: int) -> None:
+        self.items += items
+        self.queries += 1
+        self.tables[table] = self.tables.get(table, 0) + items
 
 
 meter = ReadMeter()
@@ -176,13 +182,18 @@ meter = ReadMeter()
 def metered() -> Iterator[ReadMeter]:
     """Count items read inside the block (per thread): how tests and benches show that a read's
     cost follows the range asked for, not the size of the table."""
-    before_items, before_queries = meter.items, meter.queries
+    before_items, before_queries, before_tables = meter.items, meter.queries, dict(meter.tables)
     result = ReadMeter()
     try:
         yield result
     finally:
         result.items = meter.items - before_items
         result.queries = meter.queries - before_queries
+        result.tables = {
+            table: count - before_tables.get(table, 0)
+            for table, count in meter.tables.items()
+            if count != before_tables.get(table, 0)
+        }
 
 
 def plain_value(value: dict[str, Any]) -> Any:
@@ -219,8 +230,7 @@ def query_pages(request: dict[str, Any], what: str) -> Iterator[dict[str, Any]]:
     """Every page of one Query (retried, metered), following ``LastEvaluatedKey``."""
     while True:
         page = with_retry(lambda request=request: client().query(**request), what)
-        meter.items += page.get("ScannedCount", page.get("Count", 0))
-        meter.queries += 1
+        meter.count(request["TableName"], page.get("ScannedCount", page.get("Count", 0)))
         yield page
         last = page.get("LastEvaluatedKey")
         if not last:
