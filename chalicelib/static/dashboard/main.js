@@ -4,13 +4,15 @@
  *
  * Owns sign-in and sign-out (the admin/analyst token in sessionStorage, or #token=… once), the
  * time range, the page wiring and boot. Each panel lives in ./panels/, the API client in ./api.js,
- * formatting in ./format.js. The overview refreshes every 5 s while the tab is visible; other
- * panels load on demand and whenever the time range changes.
+ * formatting in ./format.js, the names seen in the range (the panels' suggestions) in ./names.js.
+ * The overview refreshes every 5 s while the tab is visible; other panels and the names load on
+ * demand and whenever the time range changes.
  */
 
 import { api, ApiError, claimsOf, query } from './api.js';
 import { chartOptions } from './charts.js';
 import { $ } from './dom.js';
+import { loadNames } from './names.js';
 import { onAuthFailure, Panel, panels } from './panel.js';
 import { loadCampaigns } from './panels/campaigns.js';
 import { loadExperiments } from './panels/experiments.js';
@@ -50,6 +52,7 @@ function stopEverything() {
   Object.keys(panels).forEach(function (key) { panels[key].gen += 1; });
   state.overviewLoaded = false;
   state.refreshing = 0;
+  state.knownTypes = {};
 }
 
 function signOut(message) {
@@ -109,6 +112,7 @@ function startApp(firstOverview) {
   renderFunnelSteps();
   applyOverview(firstOverview, panels.overview.begin(true));
   scheduleRefresh();
+  loadNames();
   loadRangePanels();
   loadExperiments();
 }
@@ -145,7 +149,9 @@ function chooseRange(range) {
   savePrefs();
   setRangeButtons();
   state.overviewLoaded = false;
+  state.knownTypes = {};
   refreshOverview(true);
+  loadNames();
   loadRangePanels();
 }
 

@@ -37,7 +37,7 @@ export const state = {
   abort: null,
   timer: null,
   charts: {},
-  knownTypes: {},
+  knownTypes: {},  // "kind/name" of the types the real-time read saw in the current range
   overviewLoaded: false,
   refreshing: 0
 };

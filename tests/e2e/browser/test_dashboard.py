@@ -39,7 +39,7 @@ BROWSER = {"User-Agent": USER_AGENTS[0], "Content-Type": "application/json"}
 # ---- the data set ------------------------------------------------------------------------------
 
 
-def _heatmap_cluster(rng: random.Random, count: int = 160) -> list[dict[str, Any]]:
+def _heatmap_cluster(rng: random.Random, count: int = 160, page: str = HEATMAP_PAGE) -> list[dict[str, Any]]:
     """Clicks on one event page, bunched around its buy button, hero and like button."""
     hotspots = ((0.72, 0.30, ".buy-ticket"), (0.35, 0.12, "#hero"), (0.25, 0.46, ".like-button"), (0.5, 0.7, ".share"))
     points = []
@@ -50,7 +50,7 @@ def _heatmap_cluster(rng: random.Random, count: int = 160) -> list[dict[str, Any
         points.append(
             {
                 "type": "heatmap",
-                "pageUrl": HEATMAP_PAGE,
+                "pageUrl": page,
                 "sessionId": f"heat-{i % 40:03d}",
                 "xPosition": int(min(0.99, max(0.0, rng.gauss(hx, 0.06))) * width),
                 "yPosition": int(min(0.99, max(0.0, rng.gauss(hy, 0.04))) * document_height),
@@ -420,6 +420,104 @@ def test_funnel_builder_shows_what_the_api_answers(browser_context, origin, admi
         s["eventType"] for s in steps
     ]
     assert log.errors == []
+
+
+def test_funnel_and_heatmap_suggest_the_names_seen_in_the_range(
+    browser_context, origin, admin, stack, read_api, dashboard_data
+) -> None:
+    context, log = browser_context
+    run = uuid.uuid4().hex[:8]
+    event_type, interaction = f"names_probe_{run}", f"probe_like_{run}"
+    page_url = f"{SITE}/events/names-{run}?ref=test"
+    listed = f"bilten.com/events/names-{run}"  # GET /names lists heatmap pages as host + path
+    session = f"names-{run}"
+    _post(
+        f"{stack.api_url}/batch",
+        {
+            "events": [
+                {"type": "activity", "eventType": event_type, "sessionId": session, "pageUrl": page_url},
+                {
+                    "type": "event-interaction",
+                    "eventId": "evt-001",
+                    "interactionType": interaction,
+                    "sessionId": session,
+                },
+                *_heatmap_cluster(random.Random(run), count=24, page=page_url),
+            ]
+        },
+    )
+
+    def seeded() -> bool:
+        seen = read_api("GET", "/names", params={"timeRange": "24h"})
+        heat = read_api("GET", "/heatmap/" + quote(listed, safe=""), params={"timeRange": "24h"})
+        return (
+            event_type in seen["names"]["activity"]
+            and interaction in seen["names"]["interaction"]
+            and listed in seen["heatmapPages"]
+            and heat["totalClicks"] == 24
+        )
+
+    assert eventually(seeded, timeout=30), "the seeded names and heatmap points did not show up"
+
+    names_reads: list[str] = []
+    context.on("request", lambda r: names_reads.append(r.url) if "/api/v1/tracking/names" in r.url else None)
+    page = open_dashboard(context, origin, admin)
+    wait_settled(page, *PANELS)
+
+    # Funnel: every step's event-type field offers the seeded names (labelled with their kind).
+    known = "#known-types option[value='{}']"
+    page.wait_for_selector(known.format(event_type), state="attached")
+    assert page.get_attribute(known.format(event_type), "label") == "activity"
+    assert page.get_attribute(known.format(interaction), "label") == "interaction"
+    assert page.get_attribute(known.format("purchase"), "label") == "conversion"
+    lists = page.eval_on_selector_all("#funnel-steps .step-type", "els => els.map(e => e.getAttribute('list'))")
+    assert lists == ["known-types"] * len(DEFAULT_FUNNEL)
+    page.fill("#funnel-steps li:nth-child(1) .step-type", event_type)  # typing (any name) reads nothing
+    with page.expect_response(lambda r: r.url.endswith("/funnel-analysis")) as answered:
+        page.click("#funnel-run")
+    assert answered.value.request.post_data_json["funnelSteps"][0]["eventType"] == event_type
+    page.wait_for_selector("#funnel[data-state=ready]")
+    assert page.evaluate(FUNNEL_ROWS)[0]["count"] == "1"
+
+    # Heatmap: the field and the picker beside it offer the page; choosing it draws its heatmap.
+    page.wait_for_selector(f"#known-pages option[value='{listed}']", state="attached")
+    picker = page.eval_on_selector_all("#heatmap-known option", "els => els.map(e => e.value)")
+    assert listed in picker and "bilten.com/events/evt-001" in picker and picker[0] == ""
+    with page.expect_response(lambda r: "/heatmap/" in r.url) as shown:
+        page.select_option("#heatmap-known", listed)
+    assert shown.value.status == 200 and shown.value.json()["data"]["page"] == listed
+    wait_settled(page, "heatmap")
+    assert page.input_value("#heatmap-page") == listed
+    assert page.text_content("#heatmap-clicks .mini-value") == "24"
+    assert page.text_content("#heatmap .heat-url") == listed
+    assert page.evaluate(HOT_PIXELS) > 0
+    assert page.evaluate("JSON.parse(localStorage.getItem('bilten.dashboard.prefs')).pages[0]") == listed
+
+    # One read per sign-in and per range change, for that range.
+    assert len(names_reads) == 1 and "timeRange=24h" in names_reads[0]
+    with page.expect_response(lambda r: "/api/v1/tracking/names" in r.url and "timeRange=30d" in r.url):
+        choose_range(page, "30d")
+    assert len(names_reads) == 2
+    page.wait_for_selector(known.format(event_type), state="attached")
+    assert log.errors == []
+
+
+def test_a_failed_names_read_leaves_the_suggestions_empty(browser_context, origin, admin, dashboard_data) -> None:
+    context, log = browser_context
+    body = json.dumps({"success": False, "error": {"code": "INTERNAL_ERROR", "message": "boom"}})
+    context.route(
+        "**/api/v1/tracking/names*",
+        lambda route: route.fulfill(status=500, content_type="application/json", body=body),
+    )
+    page = open_dashboard(context, origin, admin)
+    wait_settled(page, *PANELS)  # every panel still loads, the heatmap of the remembered page too
+    assert page.is_disabled("#heatmap-known")
+    assert page.locator("#known-pages option").count() == 1  # the default page only
+    assert page.locator("#heatmap .alert-error").count() == 0 and page.locator("#funnel .alert-error").count() == 0
+    page.fill("#funnel-steps li:nth-child(1) .step-type", "search")
+    page.click("#funnel-run")
+    wait_settled(page, "funnel")
+    assert [e for e in log.errors if "status of 500" not in e] == []
 
 
 def test_exports_download_inline_and_open_jobs(browser_context, origin, admin, dashboard_data) -> None:

@@ -1,11 +1,13 @@
 /*
  * Funnel panel: the step builder (names, event types, kinds, order, mode and window, kept in
- * localStorage), its validation, POST /funnel-analysis, and the bars and rates of the answer.
+ * localStorage; event types suggested from the names seen in the range), its validation,
+ * POST /funnel-analysis, and the bars and rates of the answer.
  */
 
 import { api, ApiError } from '../api.js';
 import { $, clear, el } from '../dom.js';
 import { duration, fmtInt, num, pct } from '../format.js';
+import { onNames, seenNames } from '../names.js';
 import { panels } from '../panel.js';
 import { prefs, RANGES, savePrefs, state } from '../state.js';
 
@@ -15,11 +17,9 @@ const DEFAULT_FUNNEL = [
   { name: 'Add to cart', eventType: 'add_to_cart', kind: '' },
   { name: 'Purchase', eventType: 'purchase', kind: '' }
 ];
-// Names the SDK and the demo send; merged with every type the real-time read reports.
-const KNOWN_TYPES = ['page_view', 'page_leave', 'event_view', 'search', 'button_click', 'scroll', 'add_to_cart',
-  'purchase', 'registration', 'view', 'like', 'share', 'bookmark'];
 const NAME_RE = /^[A-Za-z0-9_.:\-]+$/;
 const MAX_STEPS = 10;
+const STEP_KINDS = ['activity', 'interaction', 'conversion'];
 
 const funnel = {
   steps: Array.isArray(prefs.funnelSteps) && prefs.funnelSteps.length ? prefs.funnelSteps.slice(0, MAX_STEPS) : DEFAULT_FUNNEL.map(function (s) { return Object.assign({}, s); }),
@@ -34,14 +34,26 @@ function saveFunnel() {
   savePrefs();
 }
 
-/** The builder's event-type suggestions: the SDK's names plus every type seen in the real-time read. */
+/**
+ * The builder's event-type suggestions: the activity, interaction and conversion names seen in the
+ * time range (GET /names, through names.js), plus the types the real-time read reports for it.
+ * Each option's label says which kinds the name was seen as.
+ */
 export function fillKnownTypes() {
-  var list = $('known-types');
-  clear(list);
-  var names = {};
-  KNOWN_TYPES.forEach(function (t) { names[t] = true; });
-  Object.keys(state.knownTypes).forEach(function (t) { names[t] = true; });
-  Object.keys(names).sort().forEach(function (t) { list.appendChild(el('option', { value: t })); });
+  var list = clear($('known-types'));
+  var kinds = {};
+  function add(name, kind) {
+    if (typeof name !== 'string' || !name) return;
+    kinds[name] = kinds[name] || [];
+    if (kinds[name].indexOf(kind) < 0) kinds[name].push(kind);
+  }
+  var seen = seenNames().names;
+  STEP_KINDS.forEach(function (kind) { (seen[kind] || []).forEach(function (name) { add(name, kind); }); });
+  Object.keys(state.knownTypes).forEach(function (key) { var i = key.indexOf('/'); add(key.slice(i + 1), key.slice(0, i)); });
+  Object.keys(kinds).sort().forEach(function (name) {
+    var labels = STEP_KINDS.filter(function (k) { return kinds[name].indexOf(k) >= 0; });
+    list.appendChild(el('option', { value: name, label: labels.join(' · ') }));
+  });
 }
 
 function stepButton(label, text, handler, disabled) {
@@ -223,5 +235,6 @@ export function wireFunnel() {
     if (v > 0 && v <= 90) { funnel.window = v; saveFunnel(); }
   });
   $('funnel-form').addEventListener('submit', function (event) { event.preventDefault(); runFunnel(); });
+  onNames(fillKnownTypes);
   fillKnownTypes();
 }

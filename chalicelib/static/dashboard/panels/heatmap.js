@@ -1,18 +1,32 @@
 /*
  * Heatmap panel: GET /heatmap/{pageUrl} over the time range — click or hover density drawn on a
- * canvas over a page sketch, the top elements and scroll depth — and the remembered pages offered
- * as suggestions (kept in localStorage).
+ * canvas over a page sketch, the top elements and scroll depth. The page field suggests the pages
+ * with heatmap data in the range (GET /names, through names.js; also a picker under the field)
+ * and the remembered pages (kept in localStorage).
  */
 
 import { api, ApiError, query } from '../api.js';
 import { $, clear, el, statCard } from '../dom.js';
 import { fmtInt, num, pct } from '../format.js';
+import { onNames, seenNames } from '../names.js';
 import { panels } from '../panel.js';
 import { prefs, RANGES, savePrefs, state } from '../state.js';
 
 const DEFAULT_PAGE = 'https://bilten.com/events/evt-001';
 
 const heat = { data: null };
+
+/** A page's heatmap identity, host + path (as the API keys it), to match a URL with a listed page. */
+function pageKey(url) {
+  var text = String(url || '').trim();
+  if (text.indexOf('://') < 0) text = 'https://' + text.replace(/^\/+/, '');
+  try {
+    var parsed = new URL(text);
+    return parsed.hostname.toLowerCase() + (parsed.pathname || '/');
+  } catch (e) {
+    return text;
+  }
+}
 
 /** Add pages to the suggestions (newest first, at most 30). */
 export function rememberPages(pages) {
@@ -25,11 +39,39 @@ export function rememberPages(pages) {
   fillKnownPages();
 }
 
+/** The field's suggestions: the pages with data in the range first, then the remembered ones. */
 function fillKnownPages() {
   var list = clear($('known-pages'));
+  var taken = {};
+  seenNames().heatmapPages.forEach(function (p) {
+    taken[pageKey(p)] = true;
+    list.appendChild(el('option', { value: p, label: 'heatmap data in range' }));
+  });
   var pages = (Array.isArray(prefs.pages) ? prefs.pages : []).slice();
   if (pages.indexOf(DEFAULT_PAGE) < 0) pages.push(DEFAULT_PAGE);
-  pages.forEach(function (p) { list.appendChild(el('option', { value: p })); });
+  pages.forEach(function (p) {
+    if (taken[pageKey(p)]) return;
+    taken[pageKey(p)] = true;
+    list.appendChild(el('option', { value: p }));
+  });
+}
+
+/** The picker beside the field: the pages with heatmap data in the range. */
+function fillDataPages() {
+  var select = clear($('heatmap-known'));
+  var pages = seenNames().heatmapPages;
+  select.appendChild(el('option', { value: '', textContent: pages.length ? 'Pick a page with heatmap data (' + pages.length + ')' : 'No pages with heatmap data in this range' }));
+  pages.forEach(function (p) { select.appendChild(el('option', { value: p, textContent: p })); });
+  select.disabled = !pages.length;
+  syncDataPage();
+}
+
+/** Show the field's page in the picker when it is one of the listed pages. */
+function syncDataPage() {
+  var select = $('heatmap-known');
+  var key = pageKey($('heatmap-page').value);
+  var match = Array.prototype.filter.call(select.options, function (o) { return o.value && pageKey(o.value) === key; })[0];
+  select.value = match ? match.value : '';
 }
 
 export function loadHeatmap(page) {
@@ -187,7 +229,7 @@ function heatRamp() {
   return rampCache;
 }
 
-/** The page form, the click/hover switch and a redraw on resize; called once when the page is wired. */
+/** The page form and picker, the click/hover switch and a redraw on resize; called once when the page is wired. */
 export function wireHeatmap() {
   $('heatmap-form').addEventListener('submit', function (event) { event.preventDefault(); loadHeatmap($('heatmap-page').value); });
   $('heatmap-kind').addEventListener('change', renderHeatmap);
@@ -197,5 +239,13 @@ export function wireHeatmap() {
     resizeTimer = setTimeout(function () { if (heat.data && heat.data.totalPoints) renderHeatmap(); }, 150);
   });
   $('heatmap-page').value = typeof prefs.heatmapPage === 'string' ? prefs.heatmapPage : DEFAULT_PAGE;
+  $('heatmap-page').addEventListener('input', syncDataPage);
+  $('heatmap-known').addEventListener('change', function () {
+    if (!this.value) return;
+    $('heatmap-page').value = this.value;
+    loadHeatmap(this.value);
+  });
+  onNames(function () { fillKnownPages(); fillDataPages(); });
   fillKnownPages();
+  fillDataPages();
 }

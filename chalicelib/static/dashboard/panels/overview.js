@@ -146,10 +146,11 @@ function renderOverview(data) {
   setKpi('kpi-errors', requests ? (Math.round(1000 * errors / requests) / 10) + '%' : '–',
     requests ? fmtInt(errors) + ' of ' + fmtInt(requests) + ' requests' : 'no samples');
 
-  // Known event types for the funnel builder.
+  // Event types seen in the range ("kind/name"), for the funnel builder's suggestions.
   var added = false;
-  activity.forEach(function (r) { if (!state.knownTypes[r.event_type]) { state.knownTypes[r.event_type] = true; added = true; } });
-  conversions.forEach(function (r) { if (!state.knownTypes[r.conversion_type]) { state.knownTypes[r.conversion_type] = true; added = true; } });
+  function known(name, kind) { var key = kind + '/' + name; if (name && !state.knownTypes[key]) { state.knownTypes[key] = true; added = true; } }
+  activity.forEach(function (r) { known(r.event_type, 'activity'); });
+  conversions.forEach(function (r) { known(r.conversion_type, 'conversion'); });
   if (added) fillKnownTypes();
 
   // Activity chart: stacked per event type (top 7 + other).
