@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from chalice import Blueprint, CORSConfig, Response
+from chalice import Blueprint, Response
 
 from chalicelib.api.context import request_facts
 from chalicelib.api.declare import declare
@@ -26,12 +26,6 @@ bp = Blueprint(__name__)
 
 # sendBeacon posts strings as text/plain; both carry JSON.
 INGEST_CONTENT_TYPES = ["application/json", "text/plain"]
-CORS = CORSConfig(
-    allow_origin=get_settings().cors_origin,
-    allow_headers=["Authorization", "Content-Type", "X-Correlation-Id"],
-    expose_headers=["Retry-After", "X-Correlation-Id"],
-    max_age=600,
-)
 
 # Server telemetry is sent by backends whose HTTP libraries look like crawlers: never bot-filtered.
 # Browser kinds from a crawler's user agent are dropped and counted, single or batched alike.
@@ -102,7 +96,7 @@ def _batch_items(payload: Any) -> list[tuple[str | None, Any]]:
     return items
 
 
-@bp.route("/batch", methods=["POST"], cors=CORS, content_types=INGEST_CONTENT_TYPES)
+@bp.route("/batch", methods=["POST"], content_types=INGEST_CONTENT_TYPES)
 @api_view
 @declare(batch=True)
 def track_batch() -> Response:
@@ -139,35 +133,35 @@ def track_batch() -> Response:
     return success(data, message)
 
 
-@bp.route("/activity", methods=["POST"], cors=CORS, content_types=INGEST_CONTENT_TYPES)
+@bp.route("/activity", methods=["POST"], content_types=INGEST_CONTENT_TYPES)
 @api_view
 @declare(body=BODY_MODELS["activity"])
 def track_activity() -> Response:
     return _track_single("activity")
 
 
-@bp.route("/event-interaction", methods=["POST"], cors=CORS, content_types=INGEST_CONTENT_TYPES)
+@bp.route("/event-interaction", methods=["POST"], content_types=INGEST_CONTENT_TYPES)
 @api_view
 @declare(body=BODY_MODELS["event-interaction"])
 def track_event_interaction() -> Response:
     return _track_single("event-interaction")
 
 
-@bp.route("/conversion", methods=["POST"], cors=CORS, content_types=INGEST_CONTENT_TYPES)
+@bp.route("/conversion", methods=["POST"], content_types=INGEST_CONTENT_TYPES)
 @api_view
 @declare(body=BODY_MODELS["conversion"])
 def track_conversion() -> Response:
     return _track_single("conversion")
 
 
-@bp.route("/performance", methods=["POST"], cors=CORS, content_types=INGEST_CONTENT_TYPES)
+@bp.route("/performance", methods=["POST"], content_types=INGEST_CONTENT_TYPES)
 @api_view
 @declare(body=BODY_MODELS["performance"])
 def track_performance() -> Response:
     return _track_single("performance")
 
 
-@bp.route("/heatmap", methods=["POST"], cors=CORS, content_types=INGEST_CONTENT_TYPES)
+@bp.route("/heatmap", methods=["POST"], content_types=INGEST_CONTENT_TYPES)
 @api_view
 @declare(body=BODY_MODELS["heatmap"])
 def track_heatmap() -> Response:
