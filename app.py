@@ -9,11 +9,13 @@ from chalicelib.api import API_PREFIX, analytics, auth, campaigns, exports, heal
 from chalicelib.api import experiments as experiments_api
 from chalicelib.api import openapi as openapi_api
 from chalicelib.api import privacy as privacy_api
+from chalicelib.api.cors import cors_policy
 from chalicelib.api.middleware import observability
 from chalicelib.config import get_settings
 from chalicelib.jobs.registry import JOBS, Job
 
 app = Chalice(app_name="bilten-analytics")
+app.api.cors = cors_policy(get_settings())  # the one CORS policy: every route below inherits it
 app.register_middleware(observability, "http")
 app.register_blueprint(auth.bp)
 app.register_blueprint(health.bp, url_prefix=API_PREFIX)

@@ -48,6 +48,7 @@ class Settings(BaseModel):
     storage_max_attempts: int = Field(default=6, ge=1)
     storage_base_delay_seconds: float = Field(default=0.05, ge=0)
     cors_origin: str = "*"
+    cors_max_age_seconds: int = Field(default=600, ge=0)
     # Jobs and monitors (issue: experiments, jobs, privacy).
     engagement_settle_seconds: int = Field(default=300, ge=0)
     engagement_backfill_days: int = Field(default=7, ge=1)
@@ -103,6 +104,7 @@ def settings_from_env() -> Settings:
         "quality_min_baseline": "QUALITY_MIN_BASELINE",
         "export_inline_rows": "EXPORT_INLINE_ROWS",
         "export_url_ttl_seconds": "EXPORT_URL_TTL_SECONDS",
+        "cors_max_age_seconds": "CORS_MAX_AGE_SECONDS",
     }
     for field, env_name in numeric.items():
         raw = _env(env_name)

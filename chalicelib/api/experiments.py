@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Blueprint, CORSConfig, Response
+from chalice import Blueprint, Response
 
 from chalicelib.api import params
 from chalicelib.api.auth import jwt_auth, require_role
@@ -22,11 +22,6 @@ from chalicelib.services.experiments import Experiment
 
 bp = Blueprint(__name__)
 ADMIN = ("admin",)
-CORS = CORSConfig(
-    allow_origin=get_settings().cors_origin,
-    allow_headers=["Authorization", "Content-Type", "X-Correlation-Id"],
-    max_age=600,
-)
 SEED_FIELDS = (
     "total_participants",
     "variant_a_participants",
@@ -59,7 +54,7 @@ def experiment_json(experiment: Experiment) -> dict[str, Any]:
     }
 
 
-@bp.route("/experiments", methods=["POST"], authorizer=jwt_auth, cors=CORS)
+@bp.route("/experiments", methods=["POST"], authorizer=jwt_auth)
 @api_view
 @declare(body=ExperimentBody)
 def create_experiment() -> Response:
@@ -79,7 +74,7 @@ def create_experiment() -> Response:
     return success(experiment_json(service.create(fields, utc_now())), "Experiment created", status=201)
 
 
-@bp.route("/experiments", methods=["GET"], authorizer=jwt_auth, cors=CORS)
+@bp.route("/experiments", methods=["GET"], authorizer=jwt_auth)
 @api_view
 def list_experiments() -> Response:
     """Every experiment, running and stopped (admin or analyst: analysts read, admins also change)."""
@@ -88,7 +83,7 @@ def list_experiments() -> Response:
     return success({"experiments": found, "total": len(found)})
 
 
-@bp.route("/experiments/{experiment_id}", methods=["GET"], authorizer=jwt_auth, cors=CORS)
+@bp.route("/experiments/{experiment_id}", methods=["GET"], authorizer=jwt_auth)
 @api_view
 def get_experiment(experiment_id: str) -> Response:
     """One experiment with its last results' seed fields (admin or analyst)."""
@@ -96,14 +91,14 @@ def get_experiment(experiment_id: str) -> Response:
     return success(experiment_json(service.get(experiment_id)))
 
 
-@bp.route("/experiments/{experiment_id}/stop", methods=["POST"], authorizer=jwt_auth, cors=CORS)
+@bp.route("/experiments/{experiment_id}/stop", methods=["POST"], authorizer=jwt_auth)
 @api_view
 def stop_experiment(experiment_id: str) -> Response:
     require_role(bp.current_request, ADMIN)
     return success(experiment_json(service.stop(experiment_id, utc_now())), "Experiment stopped")
 
 
-@bp.route("/experiments/{experiment_id}/assign", methods=["POST"], cors=CORS, content_types=["application/json"])
+@bp.route("/experiments/{experiment_id}/assign", methods=["POST"], content_types=["application/json"])
 @api_view
 @declare(body=AssignBody)
 def assign(experiment_id: str) -> Response:
@@ -120,7 +115,7 @@ def assign(experiment_id: str) -> Response:
     return success(data, "Variant assigned" if data["active"] else "Experiment is not running")
 
 
-@bp.route("/experiments/{experiment_id}/results", methods=["GET"], authorizer=jwt_auth, cors=CORS)
+@bp.route("/experiments/{experiment_id}/results", methods=["GET"], authorizer=jwt_auth)
 @api_view
 @declare(query=EXPERIMENT_RESULTS)
 def results(experiment_id: str) -> Response:

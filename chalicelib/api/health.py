@@ -10,6 +10,6 @@ from chalicelib.config import get_settings
 bp = Blueprint(__name__)
 
 
-@bp.route("/health", methods=["GET"], cors=True)
+@bp.route("/health", methods=["GET"])
 def health() -> Response:
     return success({"status": "ok", "stage": get_settings().stage}, "healthy")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from chalice import Blueprint, CORSConfig, Response
+from chalice import Blueprint, Response
 
 from chalicelib.api.context import request_facts
 from chalicelib.api.declare import declare
@@ -20,18 +20,12 @@ from chalicelib.observability import metrics
 from chalicelib.schemas import MAX_BATCH_BODY_BYTES, MAX_BATCH_EVENTS, MAX_SINGLE_BODY_BYTES, FieldError
 from chalicelib.schemas.ingest import BODY_MODELS
 from chalicelib.services import admission
-from chalicelib.services.ingest import ingest, record_bot_drop
+from chalicelib.services.ingest import ingest, record_bot_drop, record_drops
 
 bp = Blueprint(__name__)
 
 # sendBeacon posts strings as text/plain; both carry JSON.
 INGEST_CONTENT_TYPES = ["application/json", "text/plain"]
-CORS = CORSConfig(
-    allow_origin=get_settings().cors_origin,
-    allow_headers=["Authorization", "Content-Type", "X-Correlation-Id"],
-    expose_headers=["Retry-After", "X-Correlation-Id"],
-    max_age=600,
-)
 
 # Server telemetry is sent by backends whose HTTP libraries look like crawlers: never bot-filtered.
 # Browser kinds from a crawler's user agent are dropped and counted, single or batched alike.
@@ -52,8 +46,16 @@ def _admit(facts: RequestFacts) -> None:
 
 
 def _drop_bot(facts: RequestFacts, events: int) -> Response:
+    """Nothing stored: 202 with ``accepted: 0``, the reason, and a result per item saying it was dropped."""
     record_bot_drop(facts, events)
-    return success({"accepted": 0, "dropped": events, "reason": "bot"}, "Bot traffic is not tracked", status=202)
+    data = {
+        "accepted": 0,
+        "dropped": events,
+        "reason": "bot",
+        "reasons": {"bot": events},
+        "results": [{"index": i, "status": "dropped", "reason": "bot"} for i in range(events)],
+    }
+    return success(data, f"Bot traffic is not tracked: {events} event(s) dropped, none stored", status=202)
 
 
 def _record_metrics(accepted: int, rejected: int) -> None:
@@ -73,6 +75,7 @@ def _track_single(kind: str) -> Response:
     outcome = ingest([(kind, payload)], facts, settings, in_batch=False)
     result = outcome.results[0]
     _record_metrics(outcome.accepted, outcome.rejected)
+    record_drops(facts, outcome.drop_reasons())
     if not result.accepted:
         raise ValidationFailed(result.errors)
     return success({"trackingId": result.tracking_id, "timestamp": result.timestamp}, SINGLE_ROUTES[kind])
@@ -102,7 +105,7 @@ def _batch_items(payload: Any) -> list[tuple[str | None, Any]]:
     return items
 
 
-@bp.route("/batch", methods=["POST"], cors=CORS, content_types=INGEST_CONTENT_TYPES)
+@bp.route("/batch", methods=["POST"], content_types=INGEST_CONTENT_TYPES)
 @api_view
 @declare(batch=True)
 def track_batch() -> Response:
@@ -119,6 +122,10 @@ def track_batch() -> Response:
         record_bot_drop(facts, len(items) - len(kept))
     outcome = ingest([items[i] for i in kept], facts, settings, in_batch=True, positions=kept)
     _record_metrics(outcome.accepted, outcome.rejected)
+    reasons = outcome.drop_reasons()
+    record_drops(facts, reasons)
+    if len(kept) < len(items):
+        reasons["bot"] = len(items) - len(kept)
     results = [r.to_json() for r in outcome.results]
     kept_set = set(kept)
     results += [{"index": i, "status": "dropped", "reason": "bot"} for i in range(len(items)) if i not in kept_set]
@@ -129,6 +136,8 @@ def track_batch() -> Response:
     }
     if len(kept) < len(items):
         data["dropped"] = len(items) - len(kept)
+    if reasons:
+        data["reasons"] = reasons
     if outcome.accepted == 0:
         errors = [e for r in outcome.results for e in r.errors]
         fields = ", ".join(dict.fromkeys(e.field for e in errors))
@@ -139,35 +148,35 @@ def track_batch() -> Response:
     return success(data, message)
 
 
-@bp.route("/activity", methods=["POST"], cors=CORS, content_types=INGEST_CONTENT_TYPES)
+@bp.route("/activity", methods=["POST"], content_types=INGEST_CONTENT_TYPES)
 @api_view
 @declare(body=BODY_MODELS["activity"])
 def track_activity() -> Response:
     return _track_single("activity")
 
 
-@bp.route("/event-interaction", methods=["POST"], cors=CORS, content_types=INGEST_CONTENT_TYPES)
+@bp.route("/event-interaction", methods=["POST"], content_types=INGEST_CONTENT_TYPES)
 @api_view
 @declare(body=BODY_MODELS["event-interaction"])
 def track_event_interaction() -> Response:
     return _track_single("event-interaction")
 
 
-@bp.route("/conversion", methods=["POST"], cors=CORS, content_types=INGEST_CONTENT_TYPES)
+@bp.route("/conversion", methods=["POST"], content_types=INGEST_CONTENT_TYPES)
 @api_view
 @declare(body=BODY_MODELS["conversion"])
 def track_conversion() -> Response:
     return _track_single("conversion")
 
 
-@bp.route("/performance", methods=["POST"], cors=CORS, content_types=INGEST_CONTENT_TYPES)
+@bp.route("/performance", methods=["POST"], content_types=INGEST_CONTENT_TYPES)
 @api_view
 @declare(body=BODY_MODELS["performance"])
 def track_performance() -> Response:
     return _track_single("performance")
 
 
-@bp.route("/heatmap", methods=["POST"], cors=CORS, content_types=INGEST_CONTENT_TYPES)
+@bp.route("/heatmap", methods=["POST"], content_types=INGEST_CONTENT_TYPES)
 @api_view
 @declare(body=BODY_MODELS["heatmap"])
 def track_heatmap() -> Response:

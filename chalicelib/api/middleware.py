@@ -14,7 +14,35 @@ from collections.abc import Callable
 
 from chalice.app import Request, Response
 
+from chalicelib.api.responses import ApiError, failure
 from chalicelib.observability import flush_metrics, logger, metrics
+
+# No route declares a query parameter longer than a few hundred characters (names lists included);
+# past this the request is refused in the JSON envelope. API Gateway refuses far longer request lines
+# itself (its own 414, see docs/api-validation.md); chalice local's launcher envelopes its 414 too.
+MAX_QUERY_CHARS = 4096
+MAX_PATH_CHARS = 2048
+
+
+class UriTooLong(ApiError):
+    status, code = 414, "URI_TOO_LONG"
+
+
+def _too_long(event: Request) -> UriTooLong | None:
+    params = getattr(event, "query_params", None) or {}
+    values = params.getlist if hasattr(params, "getlist") else lambda key: [params[key]]
+    query = sum(len(key) + len(value) + 2 for key in params for value in values(key))
+    if query > MAX_QUERY_CHARS:
+        return UriTooLong(
+            f"Query string exceeds {MAX_QUERY_CHARS} characters",
+            [{"field": "query", "message": f"at most {MAX_QUERY_CHARS} characters"}],
+        )
+    if len(getattr(event, "path", None) or "") > MAX_PATH_CHARS:
+        return UriTooLong(
+            f"Path exceeds {MAX_PATH_CHARS} characters",
+            [{"field": "path", "message": f"at most {MAX_PATH_CHARS} characters"}],
+        )
+    return None
 
 
 def observability(event: Request, get_response: Callable[[Request], Response]) -> Response:
@@ -25,7 +53,8 @@ def observability(event: Request, get_response: Callable[[Request], Response]) -
     started = time.perf_counter()
     try:
         try:
-            response = get_response(event)
+            refused = _too_long(event)
+            response = failure(refused) if refused else get_response(event)
         finally:
             elapsed_ms = round((time.perf_counter() - started) * 1000, 2)
         response.headers["X-Correlation-Id"] = correlation_id

@@ -11,7 +11,7 @@ from chalicelib.api.openapi_spec import cached_document
 bp = Blueprint(__name__)
 
 
-@bp.route("/openapi.json", methods=["GET"], cors=True)
+@bp.route("/openapi.json", methods=["GET"])
 def openapi_json() -> Response:
     document = cached_document(bp.current_app)
     return Response(

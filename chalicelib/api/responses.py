@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -121,8 +122,47 @@ def api_view(view: Callable[..., Response]) -> Callable[..., Response]:
     return wrapper
 
 
+# Deepest nesting any body may have: a batch (1) → events (2) → item (3) → free-form data (4) holding
+# MAX_JSON_DEPTH more levels, with room to spare. Checked on the raw text before parsing, so a body
+# nested past Python's recursion limit never reaches the decoder (or any recursive check after it).
+MAX_BODY_DEPTH = 32
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
+
+
+def json_text_depth(text: str) -> int:
+    """How deeply ``text`` nests arrays and objects, ignoring brackets inside strings (iterative)."""
+    if text.count("[") + text.count("{") <= MAX_BODY_DEPTH:
+        return 0  # cannot nest deeper than the limit: skip the scan
+    depth = deepest = 0
+    for match in _BRACKETS.finditer(_JSON_STRING.sub("", text)):
+        if match.group() in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Duplicate keys are refused (last-wins would silently pick one of two values the client sent)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
 def parse_json_body(raw: bytes | None, limit: int) -> Any:
-    """Decode a JSON body with a size bound: 413 past the limit, 400 naming ``body`` if malformed."""
+    """Decode a JSON body with bounds: 413 past the size limit; 400 naming ``body`` if malformed or nested
+    deeper than ``MAX_BODY_DEPTH``; 400 naming the key an object repeats."""
     raw = raw or b""
     if len(raw) > limit:
         raise PayloadTooLarge(
@@ -131,6 +171,15 @@ def parse_json_body(raw: bytes | None, limit: int) -> Any:
     if not raw.strip():
         raise ValidationFailed([FieldError(field="body", message="is required")])
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
+    except UnicodeDecodeError:
+        raise ValidationFailed([FieldError(field="body", message="must be valid JSON (UTF-8)")]) from None
+    if json_text_depth(text) > MAX_BODY_DEPTH:
+        too_deep = f"must be nested at most {MAX_BODY_DEPTH} levels deep"
+        raise ValidationFailed([FieldError(field="body", message=too_deep)])
+    try:
+        return json.loads(text, object_pairs_hook=_unique_keys)
+    except _DuplicateKey as exc:
+        raise ValidationFailed([FieldError(field=exc.key[:128], message="duplicate key")]) from None
+    except (ValueError, RecursionError):
         raise ValidationFailed([FieldError(field="body", message="must be valid JSON")]) from None

@@ -31,6 +31,8 @@ MODULES = {
 ASSETS = {
     **MODULES,
     "dashboard.css": "text/css; charset=utf-8",
+    "demo.css": "text/css; charset=utf-8",
+    "root.js": JS,
     "demo.js": JS,
     "chart.umd.min.js": JS,
     "chart.LICENSE.md": "text/plain; charset=utf-8",
@@ -43,10 +45,30 @@ ASSET_CACHE = "public, max-age=300"
 # Modules import each other by name, so a browser must never mix two deployments' copies: it revalidates
 # each one (by ETag, a 304 when unchanged) instead of reusing it for five minutes.
 MODULE_CACHE = "no-cache"
+# Pages load only same-origin files: no inline script or style (the stage prefix comes from a <meta>,
+# read by static/root.js), no plugins, no framing, no foreign form targets. The icon is a data: URL.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 PAGE_HEADERS = {
     "Cache-Control": "no-cache",
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
     "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
 }
 
 
@@ -81,7 +103,7 @@ def _page(name: str) -> Response:
     )
 
 
-@bp.route("/sdk/bilten.js", methods=["GET"], cors=True)
+@bp.route("/sdk/bilten.js", methods=["GET"])
 def sdk() -> Response:
     """The minified SDK (built by ``sdk/``; ``/static/bilten.js`` is the readable source)."""
     response = _serve(SDK_FILE, JS, SDK_CACHE)

@@ -12,7 +12,8 @@ import json
 import math
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Any, TypeVar
+from types import UnionType
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 from pydantic import (
     AfterValidator,
@@ -20,7 +21,10 @@ from pydantic import (
     ConfigDict,
     StringConstraints,
     ValidationError,
+    ValidationInfo,
+    field_validator,
 )
+from pydantic.fields import FieldInfo
 
 from chalicelib.domain.errors import FieldError
 
@@ -39,11 +43,16 @@ ShortText = Annotated[str, StringConstraints(max_length=256)]
 
 
 def json_depth(value: Any, depth: int = 0) -> int:
-    if isinstance(value, dict):
-        return max([json_depth(v, depth + 1) for v in value.values()], default=depth + 1)
-    if isinstance(value, list):
-        return max([json_depth(v, depth + 1) for v in value], default=depth + 1)
-    return depth
+    """Levels of objects/arrays in ``value`` (iterative: no recursion limit however deep it nests)."""
+    deepest = depth
+    stack = [(value, depth)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level + 1)
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def _check_json_keys(value: Any) -> None:
@@ -84,13 +93,36 @@ def parse_timestamp(value: str) -> datetime:
     return parsed.astimezone(UTC)
 
 
+# The one character rule of every URL field: no control characters (C0, DEL, C1, NUL included) and no
+# bidirectional overrides/isolates (U+202A–U+202E, U+2066–U+2069), which make a URL read differently
+# on a dashboard than what it is.
+_URL_FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _check_url_characters(value: str) -> str:
+    bad = _URL_FORBIDDEN.search(value)
+    if bad:
+        raise ValueError(f"must not contain control or bidirectional-override characters (U+{ord(bad.group()):04X})")
+    return value
+
+
 def _check_url(value: str) -> str:
+    _check_url_characters(value)
     if not re.match(r"^https?://[^\s/?#]+[^\s]*$", value):
         raise ValueError("must be an absolute http(s) URL")
     return value
 
 
+def _check_referrer(value: str) -> str:
+    """A referrer is what the browser reports: usually http(s), sometimes ``android-app://…``; never spaces."""
+    _check_url_characters(value)
+    if value and not re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S*$", value):
+        raise ValueError("must be an absolute URL")
+    return value
+
+
 AbsoluteUrl = Annotated[str, StringConstraints(min_length=1, max_length=2048), AfterValidator(_check_url)]
+ReferrerUrl = Annotated[str, StringConstraints(max_length=2048), AfterValidator(_check_referrer)]
 JsonData = Annotated[dict[str, Any], AfterValidator(bounded_json)]
 
 
@@ -99,6 +131,22 @@ class Strict(BaseModel):
     use, not at import, so a cold start only pays for the models its first request needs."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _numbers_are_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        """JSON ``true`` is not 1 and ``"12"`` is not 12: a numeric field takes only a JSON number."""
+        if isinstance(value, bool | str) and info.field_name and _is_numeric(cls.model_fields[info.field_name]):
+            raise ValueError("must be a number")
+        return value
+
+
+def _is_numeric(field: FieldInfo) -> bool:
+    """``int``/``float`` fields (optional ones too), but not unions that also allow booleans or text."""
+    annotation = field.annotation
+    args = set(get_args(annotation)) if get_origin(annotation) in (Union, UnionType) else {annotation}
+    args.discard(type(None))
+    return bool(args) and args <= {int, float}
 
 
 def field_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]:

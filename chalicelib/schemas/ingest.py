@@ -18,6 +18,7 @@ from chalicelib.schemas.common import (
     Identifier,
     JsonData,
     Name,
+    ReferrerUrl,
     Strict,
     parse_timestamp,
     validate,
@@ -73,7 +74,7 @@ class ActivityBody(_Body):
     event_type: Name = Field(alias="eventType")
     session_id: Identifier = Field(alias="sessionId")
     page_url: AbsoluteUrl | None = Field(default=None, alias="pageUrl")
-    referrer: Annotated[str, StringConstraints(max_length=2048)] | None = None
+    referrer: ReferrerUrl | None = None
     event_data: JsonData | None = Field(default=None, alias="eventData")
 
     def to_input(self) -> EventInput:

@@ -25,6 +25,18 @@ from chalicelib.store import catalog, counters
 from chalicelib.store import events as event_store
 from chalicelib.store import sessions as session_store
 
+# Why an event is not stored although the request was well formed: each reason has a daily counter
+# (store.rollup_keys) and an EMF metric (``EventsDropped`` plus ``EventsDropped<Reason>``).
+DROP_COUNTERS = {"bot": "bots_dropped", "too_old": "too_old_dropped", "future": "future_dropped"}
+
+
+def drop_reason(errors: list[FieldError]) -> str | None:
+    """The drop reason of a rejected item whose only fault is its age (too old, or in the future)."""
+    if len(errors) != 1 or not errors[0].field.endswith("timestamp"):
+        return None
+    message = errors[0].message
+    return "too_old" if message.startswith("is older than") else "future" if message == "is in the future" else None
+
 
 @dataclass
 class ItemResult:
@@ -44,6 +56,9 @@ class ItemResult:
                 out["duplicate"] = True
         else:
             out["errors"] = [e.model_dump() for e in self.errors]
+            reason = drop_reason(self.errors)
+            if reason:
+                out["reason"] = reason
         return out
 
 
@@ -60,6 +75,15 @@ class IngestOutcome:
     @property
     def rejected(self) -> int:
         return len(self.results) - self.accepted
+
+    def drop_reasons(self) -> dict[str, int]:
+        """Rejected items counted by drop reason (age); other rejections are plain validation errors."""
+        out: dict[str, int] = {}
+        for result in self.results:
+            reason = None if result.accepted else drop_reason(result.errors)
+            if reason:
+                out[reason] = out.get(reason, 0) + 1
+        return out
 
 
 def policy_from(settings: Settings) -> IngestPolicy:
@@ -166,11 +190,23 @@ def ingest(
     return IngestOutcome(results=results, stored=events, write_calls=calls)
 
 
-def record_bot_drop(facts: RequestFacts, events: int) -> None:
-    """Count crawler events we refuse to store (per day, and as an EMF metric)."""
-    if events <= 0:
+def record_drops(facts: RequestFacts, reasons: dict[str, int]) -> None:
+    """Count events we refuse to store, by reason: per day, and as EMF metrics."""
+    reasons = {reason: n for reason, n in reasons.items() if n > 0}
+    if not reasons:
         return
     expires = int(facts.now.timestamp()) + get_settings().retention_days * 86400
-    counters.add_daily_counter("bots_dropped", day_of(facts.now), events, expires)
+    for reason, events in reasons.items():
+        counters.add_daily_counter(DROP_COUNTERS[reason], day_of(facts.now), events, expires)
+        name = "".join(part.capitalize() for part in reason.split("_"))
+        metrics.add_metric(name=f"EventsDropped{name}", unit=MetricUnit.Count, value=events)
+    metrics.add_metric(name="EventsDropped", unit=MetricUnit.Count, value=sum(reasons.values()))
+    logger.info("dropped events", extra={"reasons": reasons, "browser": facts.agent.browser})
+
+
+def record_bot_drop(facts: RequestFacts, events: int) -> None:
+    """Count crawler events we refuse to store (per day, and as EMF metrics)."""
+    if events <= 0:
+        return
     metrics.add_metric(name="BotEventsDropped", unit=MetricUnit.Count, value=events)
-    logger.info("dropped bot traffic", extra={"events": events, "browser": facts.agent.browser})
+    record_drops(facts, {"bot": events})

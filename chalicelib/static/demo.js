@@ -9,7 +9,6 @@
   var conf = window.biltenDemoConfig || {};
   var T = window.Bilten;
   var EMOJI = { music: '🎷', tech: '💻', sports: '🏃', art: '🎨', food: '🍜', theatre: '🎭' };
-  var COLORS = { music: '#7c5cff', tech: '#2f80ed', sports: '#27ae60', art: '#eb5757', food: '#f2994a', theatre: '#9b51e0' };
   var TITLES = ['Jazz Night', 'Indie Fest', 'Python Summit', 'Cloud Days', 'City Marathon', 'Derby Final',
     'Modern Art Expo', 'Street Food Fair', 'Wine Tasting', 'Hamlet', 'Opera Gala', 'Techno Rave'];
   var CATS = ['music', 'tech', 'sports', 'art', 'food', 'theatre'];
@@ -61,7 +60,7 @@
   }
 
   function card(e) {
-    return '<article class="event-card" data-id="' + e.id + '"><div class="art" style="background:' + COLORS[e.category] + '">' + EMOJI[e.category] + '</div>' +
+    return '<article class="event-card" data-id="' + e.id + '"><div class="art cat-' + e.category + '">' + EMOJI[e.category] + '</div>' +
       '<div class="body"><h3><a href="' + root + '/demo/events/' + e.id + '" data-link>' + esc(e.title) + '</a></h3>' +
       '<div class="meta">' + esc(e.date) + ' · ' + esc(e.venue) + ' · ' + e.category + '</div>' + actions(e) + '</div></article>';
   }
@@ -79,7 +78,7 @@
     var para = '<p>' + esc(e.title) + ' brings the best of ' + e.category + ' to ' + esc(e.venue) +
       '. Doors open at 19:00; the programme runs late into the night, with food stalls, a bar and a merch stand. ' +
       'Tickets are personal and can be transferred up to 24 hours before the event.</p>';
-    view.innerHTML = '<div class="detail"><div class="hero" id="hero" style="background:' + COLORS[e.category] + '">' + EMOJI[e.category] + '</div>' +
+    view.innerHTML = '<div class="detail"><div class="hero cat-' + e.category + '" id="hero">' + EMOJI[e.category] + '</div>' +
       '<h1>' + esc(e.title) + '</h1><div class="meta">' + esc(e.date) + ' · ' + esc(e.venue) + '</div>' +
       new Array(7).join(para) + actions(e) + new Array(5).join(para) + '</div>';
     T.trackActivity('event_view', { eventId: e.id, category: e.category });

@@ -19,6 +19,8 @@ FAMILIES: dict[str, str] = {
     "compaction": "the compaction job's seal/compacted state and its lease",
     "catalog": "names seen per day (the raw partitions a reader may fan out over)",
     "bots_dropped": "the daily counter of crawler events refused at ingest",
+    "too_old_dropped": "the daily counter of events refused at ingest for a timestamp past the allowed age",
+    "future_dropped": "the daily counter of events refused at ingest for a timestamp beyond the clock skew",
     "campaigns": "the index of campaign ids",
     "exports": "the set of export jobs still running",
 }
@@ -47,7 +49,8 @@ def catalog_day(day: str) -> str:
     return f"catalog#day#{day}"
 
 
-DAILY_COUNTERS = frozenset({"bots_dropped"})
+# One daily counter per ingest drop reason (services.ingest.DROP_COUNTERS maps reason → counter).
+DAILY_COUNTERS = frozenset({"bots_dropped", "too_old_dropped", "future_dropped"})
 
 
 def daily_counter(metric: str) -> str:

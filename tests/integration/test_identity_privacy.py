@@ -127,8 +127,21 @@ def test_bots_are_dropped_and_counted(client: Any) -> None:
     batch = post(client, "batch", {"events": [{"type": "heatmap", **SEED_BODIES["heatmap"]}] * 3}, headers)
 
     assert single.status == batch.status == 202
-    assert single.data == {"accepted": 0, "dropped": 1, "reason": "bot"}
-    assert batch.data == {"accepted": 0, "dropped": 3, "reason": "bot"}
+    dropped = {"status": "dropped", "reason": "bot"}
+    assert single.data == {
+        "accepted": 0,
+        "dropped": 1,
+        "reason": "bot",
+        "reasons": {"bot": 1},
+        "results": [{"index": 0, **dropped}],
+    }
+    assert batch.data == {
+        "accepted": 0,
+        "dropped": 3,
+        "reason": "bot",
+        "reasons": {"bot": 3},
+        "results": [{"index": i, **dropped} for i in range(3)],
+    }
     assert stored_events() == []
     assert stored_sessions() == {}
     assert _bots_today() - before == 4

@@ -20,6 +20,8 @@ def test_every_key_function_lands_in_its_own_registered_family() -> None:
         "compaction": keys.COMPACTION,
         "catalog": keys.catalog_day("2026-01-02"),
         "bots_dropped": keys.daily_counter("bots_dropped"),
+        "too_old_dropped": keys.daily_counter("too_old_dropped"),
+        "future_dropped": keys.daily_counter("future_dropped"),
         "campaigns": keys.CAMPAIGN_INDEX,
         "exports": keys.EXPORTS_RUNNING,
     }
