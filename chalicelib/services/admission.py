@@ -9,6 +9,8 @@ tells when to retry. ``RATE_LIMIT_REQUESTS=100`` restores the seed's 100 / 15 mi
 
 from __future__ import annotations
 
+import hashlib
+
 from aws_lambda_powertools.metrics import MetricUnit
 
 from chalicelib.config import get_settings
@@ -25,7 +27,8 @@ def admit(facts: RequestFacts, refused: str = "Too many requests", session_id: s
     now, window = facts.now.timestamp(), settings.rate_limit_window_seconds
     decision = ratelimit.hit(address, now, settings.rate_limit_requests, window)
     if decision.allowed and session_id:
-        visitor = f"v#{address}#{session_id[:128]}"
+        # Hashed: a session id is a user's data and may not sit in the counters (privacy deletion).
+        visitor = "v#" + hashlib.sha256(f"{address}#{session_id[:128]}".encode()).hexdigest()[:32]
         decision = ratelimit.hit(visitor, now, settings.rate_limit_visitor_requests, window)
     if not decision.allowed:
         metrics.add_metric(name="RateLimited", unit=MetricUnit.Count, value=1)
