@@ -38,7 +38,10 @@ class Settings(BaseModel):
     jwt_issuer: str = "bilten-analytics"
     ip_hash_secret: str = Field(default="dev-only-ip-hash-key-change-me-0123456789", min_length=16)
 
-    rate_limit_requests: int = Field(default=100, ge=1)
+    # Per hashed client address (every request); the seed's 100 / 15 min is RATE_LIMIT_REQUESTS=100.
+    rate_limit_requests: int = Field(default=6000, ge=1)
+    # Per visitor (address hash + session id) for requests that carry a session: see docs/rate-limits.md.
+    rate_limit_visitor_requests: int = Field(default=600, ge=1)
     rate_limit_window_seconds: int = Field(default=900, ge=1)
     shard_count: int = Field(default=4, ge=1, le=256)
     session_timeout_seconds: int = Field(default=1800, ge=60)
@@ -88,6 +91,7 @@ def settings_from_env() -> Settings:
     numeric = {
         "rate_limit_requests": "RATE_LIMIT_REQUESTS",
         "rate_limit_window_seconds": "RATE_LIMIT_WINDOW_SECONDS",
+        "rate_limit_visitor_requests": "RATE_LIMIT_VISITOR_REQUESTS",
         "shard_count": "SHARD_COUNT",
         "session_timeout_seconds": "SESSION_TIMEOUT_SECONDS",
         "retention_days": "RETENTION_DAYS",

@@ -13,7 +13,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.api.context import request_facts
 from chalicelib.api.declare import declare
-from chalicelib.api.responses import ValidationFailed, api_view, parse_json_body, success
+from chalicelib.api.responses import ApiError, ValidationFailed, api_view, parse_json_body, success
 from chalicelib.config import get_settings
 from chalicelib.domain.events import RequestFacts
 from chalicelib.observability import metrics
@@ -40,9 +40,28 @@ SINGLE_ROUTES = {
 }
 
 
-def _admit(facts: RequestFacts) -> None:
-    """One rate-limit hit per request (a batch counts once)."""
-    admission.admit(facts, "Too many tracking requests: at most {limit} per {window} s")
+REFUSED = "Too many tracking requests: at most {limit} per {window} s"
+
+
+def _session_of(payload: Any) -> str | None:
+    """The visitor's session id for the rate limit: a single body's, or a batch's first item's."""
+    bodies = payload.get("events") if isinstance(payload, dict) and "events" in payload else [payload]
+    for body in bodies if isinstance(bodies, list) else []:
+        session = body.get("sessionId") if isinstance(body, dict) else None
+        if isinstance(session, str) and session:
+            return session
+    return None
+
+
+def _admitted_body(facts: RequestFacts, raw: bytes | None, limit: int) -> Any:
+    """The decoded body after one rate-limit hit per request (a batch counts once); bad bodies count too."""
+    try:
+        payload = parse_json_body(raw, limit)
+    except ApiError:
+        admission.admit(facts, REFUSED)
+        raise
+    admission.admit(facts, REFUSED, _session_of(payload))
+    return payload
 
 
 def _drop_bot(facts: RequestFacts, events: int) -> Response:
@@ -68,8 +87,7 @@ def _track_single(kind: str) -> Response:
     request = bp.current_request
     settings = get_settings()
     facts = request_facts(request, settings)
-    _admit(facts)
-    payload = parse_json_body(request.raw_body, MAX_SINGLE_BODY_BYTES)
+    payload = _admitted_body(facts, request.raw_body, MAX_SINGLE_BODY_BYTES)
     if facts.agent.is_bot and kind not in SERVER_KINDS:
         return _drop_bot(facts, 1)
     outcome = ingest([(kind, payload)], facts, settings, in_batch=False)
@@ -112,8 +130,7 @@ def track_batch() -> Response:
     request = bp.current_request
     settings = get_settings()
     facts = request_facts(request, settings)
-    _admit(facts)
-    items = _batch_items(parse_json_body(request.raw_body, MAX_BATCH_BODY_BYTES))
+    items = _batch_items(_admitted_body(facts, request.raw_body, MAX_BATCH_BODY_BYTES))
     kept = list(range(len(items)))
     if facts.agent.is_bot:
         kept = [i for i, (kind, _) in enumerate(items) if kind in SERVER_KINDS]

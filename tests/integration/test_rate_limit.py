@@ -109,4 +109,4 @@ def test_limits_are_configurable_per_stage(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.delenv("RATE_LIMIT_REQUESTS")
     monkeypatch.delenv("RATE_LIMIT_WINDOW_SECONDS")
     defaults = settings_from_env()
-    assert (defaults.rate_limit_requests, defaults.rate_limit_window_seconds) == (100, 900)
+    assert (defaults.rate_limit_requests, defaults.rate_limit_window_seconds) == (6000, 900)
