@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 ROLE    ?= admin
 USER_ID ?= admin
 
-.PHONY: venv dev test test-fast test-e2e bench token lint clean package fuzz
+.PHONY: venv dev test test-fast test-e2e bench token job lint clean package fuzz
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ package: venv
 
 token: venv
 	@$(BIN)/python -m chalicelib.cli token --role $(ROLE) --user-id $(USER_ID)
+
+## One scheduled job, once, on the running `make dev` stack: `make job NAME=ab-results` (names: list-jobs).
+job: venv
+	@test -n "$(NAME)" || { echo "usage: make job NAME=<job>  (one of:)"; $(BIN)/python -m chalicelib.cli list-jobs; exit 2; }
+	@$(BIN)/python -m chalicelib.cli --local run-job $(NAME) $(ARGS)
 
 lint: venv
 	$(BIN)/ruff check .

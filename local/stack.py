@@ -196,6 +196,22 @@ class LocalStack:
         self.stop()
 
 
+STACK_FILE = ROOT / ".dev" / "stack.json"
+
+
+def record_stack(stack: LocalStack) -> None:
+    """Where the running stack listens, for the operator CLI (``chalicelib.cli --local``)."""
+    STACK_FILE.parent.mkdir(parents=True, exist_ok=True)
+    info = {"moto_port": stack.moto_port, "api_port": stack.api_port, "stage": stack.stage, "pid": os.getpid()}
+    STACK_FILE.write_text(json.dumps(info))
+
+
+def forget_stack() -> None:
+    with contextlib.suppress(OSError):
+        if json.loads(STACK_FILE.read_text()).get("pid") == os.getpid():
+            STACK_FILE.unlink()
+
+
 def admin_token(env: dict[str, str]) -> str:
     result = subprocess.run(
         [sys.executable, "-m", "chalicelib.cli", "token", "--role", "admin", "--user-id", "admin"],
@@ -244,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
                 cwd=ROOT,
                 check=True,
             )
+        record_stack(stack)
         token = admin_token(stack.env)
         origin = f"http://127.0.0.1:{stack.api_port}"
         print("\nready", flush=True)
@@ -264,6 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nstopping…", flush=True)
     finally:
+        forget_stack()
         stack.stop()
     return 0
 

@@ -12,7 +12,7 @@ from urllib.parse import unquote
 from chalice import Blueprint, Response
 
 from chalicelib.api import params
-from chalicelib.api.auth import jwt_auth, require_role
+from chalicelib.api.auth import READERS, READERS_OR_SELF, allows, jwt_auth
 from chalicelib.api.declare import declare
 from chalicelib.api.responses import api_view, success
 from chalicelib.domain.clock import utc_now
@@ -27,10 +27,11 @@ JOURNEY_SPAN = timedelta(days=30)
 
 @bp.route("/real-time", methods=["GET"], authorizer=jwt_auth)
 @api_view
+@allows(READERS)
 @declare(query=REAL_TIME)
 def real_time() -> Response:
     request = bp.current_request
-    require_role(request)
+    READERS.check(request)
     query = params.parse(request, REAL_TIME)
     span, granularity = TIME_RANGES[query["timeRange"]]
     data = realtime.real_time(
@@ -47,11 +48,12 @@ def real_time() -> Response:
 
 @bp.route("/names", methods=["GET"], authorizer=jwt_auth)
 @api_view
+@allows(READERS)
 @declare(query=NAMES)
 def names() -> Response:
     """Names seen per kind over a range, and the pages that have heatmap data (choices for the dashboard)."""
     request = bp.current_request
-    require_role(request)
+    READERS.check(request)
     query = params.parse(request, NAMES)
     start, end = params.date_window(query, utc_now())
     seen = catalog.names_seen(start, end, query["kind"])
@@ -66,11 +68,12 @@ def names() -> Response:
 
 @bp.route("/user-journey/{user_id}", methods=["GET"], authorizer=jwt_auth)
 @api_view
+@allows(READERS_OR_SELF)
 @declare(query=USER_JOURNEY)
 def user_journey(user_id: str) -> Response:
     request = bp.current_request
-    require_role(request)
     user_id = params.identifier(unquote(user_id), "userId")
+    READERS_OR_SELF.check(request, user_id)
     query = params.parse(request, USER_JOURNEY)
     start, end = params.date_window(query, utc_now(), JOURNEY_SPAN)
     data = journeys.user_journey(
@@ -85,10 +88,11 @@ def user_journey(user_id: str) -> Response:
 
 @bp.route("/funnel-analysis", methods=["POST"], authorizer=jwt_auth, content_types=["application/json"])
 @api_view
+@allows(READERS)
 @declare(body=FunnelBody)
 def funnel_analysis() -> Response:
     request = bp.current_request
-    require_role(request)
+    READERS.check(request)
     body = params.body(request, FunnelBody)
     now = utc_now()
     if body.date_range is not None:

@@ -9,7 +9,9 @@ without an ``Authorization`` header is refused 401 by the gateway itself.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from chalice import AuthResponse, Blueprint
 from chalice.app import AuthRequest, Request
@@ -57,6 +59,64 @@ def require_self_or_role(request: Request, user_id: str, roles: Iterable[str] = 
     principal = authenticated(request)
     if principal.user_id == user_id and principal.role == "user":
         return principal
-    if principal.role not in set(roles):
-        raise Forbidden("Only the user themself or an admin may access this user's data")
+    allowed = set(roles)
+    if principal.role not in allowed:
+        who = " or ".join(sorted(allowed))
+        raise Forbidden(f"Only the user themself or a token with role {who} may access this user's data")
     return principal
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who may call a route: any of ``roles``, and (``own``) a ``user`` token for its own id only.
+
+    Views declare it with ``@allows(rule)`` and check it with ``rule.check``; the OpenAPI document
+    states it per operation (``x-roles``, ``x-own``, the description), so the text is the code."""
+
+    roles: frozenset[str]
+    own: str | None = None  # where a user token's own id must appear: "path" or "filters.userId"
+
+    def describe(self) -> str:
+        text = "Access: " + " or ".join(sorted(self.roles)) + " tokens"
+        if self.own == "path":
+            text += "; a user token only for its own userId (403 for anyone else's)"
+        elif self.own:
+            text += f"; a user token only for its own data ({self.own} = its own id)"
+        return text + "."
+
+    def check(self, request: Request, user_id: str | None = None) -> Principal:
+        if self.own == "path":
+            assert user_id is not None
+            return require_self_or_role(request, user_id, self.roles)
+        if self.own:
+            return authenticated(request)  # the service checks the filter (services.exports.authorise)
+        return require_role(request, self.roles)
+
+
+READERS = Access(READ_ROLES)
+ADMINS = Access(frozenset({"admin"}))
+READERS_OR_SELF = Access(READ_ROLES, own="path")
+ADMIN_OR_SELF = Access(frozenset({"admin"}), own="path")
+READERS_OR_OWN_EXPORT = Access(READ_ROLES, own="filters.userId")
+ACCESS_ATTRIBUTE = "__bilten_access__"
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def allows(rule: Access) -> Callable[[View], View]:
+    """Declare a view's access rule (read by the OpenAPI document and the access tests)."""
+
+    def mark(view: View) -> View:
+        setattr(view, ACCESS_ATTRIBUTE, rule)
+        return view
+
+    return mark
+
+
+def access_of(view: Any) -> Access | None:
+    current = view
+    while current is not None:
+        found = getattr(current, ACCESS_ATTRIBUTE, None)
+        if isinstance(found, Access):
+            return found
+        current = getattr(current, "__wrapped__", None)
+    return None

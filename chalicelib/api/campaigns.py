@@ -13,7 +13,7 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from chalicelib.api import params
-from chalicelib.api.auth import jwt_auth, require_role
+from chalicelib.api.auth import READERS, allows, jwt_auth
 from chalicelib.api.declare import declare
 from chalicelib.api.responses import ValidationFailed, api_view, success
 from chalicelib.domain.clock import utc_now
@@ -55,9 +55,10 @@ def _campaign_id(campaign_id: str) -> str:
 
 @bp.route("/campaigns", methods=["POST"], authorizer=jwt_auth, content_types=["application/json"])
 @api_view
+@allows(READERS)
 @declare(body=CampaignCreate)
 def create_campaign() -> Response:
-    require_role(bp.current_request)
+    READERS.check(bp.current_request)
     body: CampaignCreate = _parse(CampaignCreate)
     record = service.create(body.model_dump(exclude_none=True))
     return success(to_json(record), "Campaign created successfully", status=201)
@@ -65,9 +66,10 @@ def create_campaign() -> Response:
 
 @bp.route("/campaigns", methods=["GET"], authorizer=jwt_auth)
 @api_view
+@allows(READERS)
 @declare(query=CAMPAIGN_LIST)
 def list_campaigns() -> Response:
-    require_role(bp.current_request)
+    READERS.check(bp.current_request)
     query = params.parse(bp.current_request, CAMPAIGN_LIST)
     records = service.list_campaigns(query["isActive"])
     return success({"campaigns": [to_json(r) for r in records], "total": len(records)}, "Campaigns retrieved")
@@ -75,16 +77,18 @@ def list_campaigns() -> Response:
 
 @bp.route("/campaigns/{campaign_id}", methods=["GET"], authorizer=jwt_auth)
 @api_view
+@allows(READERS)
 def get_campaign(campaign_id: str) -> Response:
-    require_role(bp.current_request)
+    READERS.check(bp.current_request)
     return success(to_json(service.get(_campaign_id(campaign_id))), "Campaign retrieved")
 
 
 @bp.route("/campaigns/{campaign_id}", methods=["PUT", "PATCH"], authorizer=jwt_auth, content_types=["application/json"])
 @api_view
+@allows(READERS)
 @declare(body=CampaignFields)
 def update_campaign(campaign_id: str) -> Response:
-    require_role(bp.current_request)
+    READERS.check(bp.current_request)
     campaign_id = _campaign_id(campaign_id)
     service.get(campaign_id)
     body: CampaignFields = _parse(CampaignFields)
@@ -94,18 +98,20 @@ def update_campaign(campaign_id: str) -> Response:
 
 @bp.route("/campaigns/{campaign_id}", methods=["DELETE"], authorizer=jwt_auth)
 @api_view
+@allows(READERS)
 def delete_campaign(campaign_id: str) -> Response:
-    require_role(bp.current_request)
+    READERS.check(bp.current_request)
     service.delete(_campaign_id(campaign_id))
     return success({"campaignId": campaign_id, "deleted": True}, "Campaign deleted successfully")
 
 
 @bp.route("/campaigns/{campaign_id}/performance", methods=["GET"], authorizer=jwt_auth)
 @api_view
+@allows(READERS)
 @declare(query=CAMPAIGN_PERFORMANCE)
 def campaign_performance(campaign_id: str) -> Response:
     request = bp.current_request
-    require_role(request)
+    READERS.check(request)
     record = service.get(_campaign_id(campaign_id))
     query = params.parse(request, CAMPAIGN_PERFORMANCE)
     start, end = params.date_window(query, utc_now())

@@ -7,7 +7,7 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from chalicelib.api import params
-from chalicelib.api.auth import jwt_auth, require_role
+from chalicelib.api.auth import ADMINS, READERS, allows, jwt_auth
 from chalicelib.api.context import optional_principal, request_facts
 from chalicelib.api.declare import declare
 from chalicelib.api.responses import ValidationFailed, api_view, success
@@ -21,7 +21,6 @@ from chalicelib.services import experiments as service
 from chalicelib.services.experiments import Experiment
 
 bp = Blueprint(__name__)
-ADMIN = ("admin",)
 SEED_FIELDS = (
     "total_participants",
     "variant_a_participants",
@@ -56,9 +55,10 @@ def experiment_json(experiment: Experiment) -> dict[str, Any]:
 
 @bp.route("/experiments", methods=["POST"], authorizer=jwt_auth)
 @api_view
+@allows(ADMINS)
 @declare(body=ExperimentBody)
 def create_experiment() -> Response:
-    require_role(bp.current_request, ADMIN)
+    ADMINS.check(bp.current_request)
     body = params.body(bp.current_request, ExperimentBody, MAX_BODY_BYTES)
     fields = {
         "test_name": body.test_name,
@@ -76,25 +76,28 @@ def create_experiment() -> Response:
 
 @bp.route("/experiments", methods=["GET"], authorizer=jwt_auth)
 @api_view
+@allows(READERS)
 def list_experiments() -> Response:
     """Every experiment, running and stopped (admin or analyst: analysts read, admins also change)."""
-    require_role(bp.current_request)
+    READERS.check(bp.current_request)
     found = [experiment_json(e) for e in service.list_experiments()]
     return success({"experiments": found, "total": len(found)})
 
 
 @bp.route("/experiments/{experiment_id}", methods=["GET"], authorizer=jwt_auth)
 @api_view
+@allows(READERS)
 def get_experiment(experiment_id: str) -> Response:
     """One experiment with its last results' seed fields (admin or analyst)."""
-    require_role(bp.current_request)
+    READERS.check(bp.current_request)
     return success(experiment_json(service.get(experiment_id)))
 
 
 @bp.route("/experiments/{experiment_id}/stop", methods=["POST"], authorizer=jwt_auth)
 @api_view
+@allows(ADMINS)
 def stop_experiment(experiment_id: str) -> Response:
-    require_role(bp.current_request, ADMIN)
+    ADMINS.check(bp.current_request)
     return success(experiment_json(service.stop(experiment_id, utc_now())), "Experiment stopped")
 
 
@@ -117,10 +120,11 @@ def assign(experiment_id: str) -> Response:
 
 @bp.route("/experiments/{experiment_id}/results", methods=["GET"], authorizer=jwt_auth)
 @api_view
+@allows(READERS)
 @declare(query=EXPERIMENT_RESULTS)
 def results(experiment_id: str) -> Response:
     """The last scheduled results; ``?refresh=true`` recomputes them now (admin or analyst)."""
-    require_role(bp.current_request)
+    READERS.check(bp.current_request)
     query = params.parse(bp.current_request, EXPERIMENT_RESULTS)
     experiment = service.results(experiment_id, query["refresh"], utc_now())
     return success(

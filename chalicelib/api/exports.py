@@ -13,7 +13,7 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from chalicelib.api import API_PREFIX, params
-from chalicelib.api.auth import authenticated, jwt_auth
+from chalicelib.api.auth import READERS_OR_OWN_EXPORT, allows, jwt_auth
 from chalicelib.api.context import path_prefix
 from chalicelib.api.declare import declare
 from chalicelib.api.responses import ValidationFailed, api_view, parse_json_body, success
@@ -73,11 +73,12 @@ def job_view(state: service.JobState) -> dict[str, Any]:
 
 @bp.route("/export", methods=["POST"], authorizer=jwt_auth, content_types=["application/json"])
 @api_view
+@allows(READERS_OR_OWN_EXPORT)
 @declare(body=ExportBody)
 def export() -> Response:
     request = bp.current_request
     payload = parse_json_body(request.raw_body, MAX_SINGLE_BODY_BYTES)
-    principal = authenticated(request)
+    principal = READERS_OR_OWN_EXPORT.check(request)
     body = params.validated(ExportBody, payload)
     filters = _check_filters(body)
     requested_by = service.authorise(principal.role, principal.user_id, filters, READ_ROLES)
@@ -100,8 +101,9 @@ def export() -> Response:
 
 @bp.route("/export/{job_id}", methods=["GET"], authorizer=jwt_auth)
 @api_view
+@allows(READERS_OR_OWN_EXPORT)
 def export_status(job_id: str) -> Response:
-    principal = authenticated(bp.current_request)
+    principal = READERS_OR_OWN_EXPORT.check(bp.current_request)
     params.identifier(job_id, "jobId")
     state = service.job_status(job_id, principal.role, principal.user_id, READ_ROLES)
     return success(job_view(state), f"Export job {state.status}")

@@ -7,7 +7,7 @@ from urllib.parse import unquote
 from chalice import Blueprint, Response
 
 from chalicelib.api import params
-from chalicelib.api.auth import jwt_auth, require_role
+from chalicelib.api.auth import READERS, allows, jwt_auth
 from chalicelib.api.declare import declare
 from chalicelib.api.responses import ValidationFailed, api_view, success
 from chalicelib.domain.clock import utc_now
@@ -35,10 +35,11 @@ def _page_key(raw: str) -> str:
 
 @bp.route("/heatmap/{page_url}", methods=["GET"], authorizer=jwt_auth)
 @api_view
+@allows(READERS)
 @declare(query=HEATMAP)
 def heatmap(page_url: str) -> Response:
     request = bp.current_request
-    require_role(request)
+    READERS.check(request)
     page = _page_key(page_url)
     query = params.parse(request, HEATMAP)
     start, end = params.date_window(query, utc_now())

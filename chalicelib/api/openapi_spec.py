@@ -16,6 +16,7 @@ from typing import Any
 from chalice import Chalice
 from pydantic import BaseModel
 
+from chalicelib.api.auth import access_of
 from chalicelib.api.declare import declaration
 from chalicelib.api.responses import api_view
 from chalicelib.schemas import BODY_MODELS, MAX_BATCH_EVENTS
@@ -180,6 +181,12 @@ def _operation(route: Any, components: dict[str, Any], operation_id: str) -> dic
     }
     if route.authorizer is not None:
         operation["security"] = [{"bearerAuth": []}]
+        rule = access_of(view)
+        if rule is not None:  # the same object the view checks (api.auth.Access)
+            operation["description"] = rule.describe()
+            operation["x-roles"] = sorted(rule.roles)
+            if rule.own:
+                operation["x-own"] = rule.own
     data: dict[str, Any] = {}
     if route.method in BODY_METHODS:
         models = body_models(view)
@@ -230,7 +237,9 @@ def openapi_document(app: Chalice) -> dict[str, Any]:
             "title": f"{app.app_name} API",
             "version": "1",
             "description": "Tracking (ingest) and analytics API. Bodies are camelCase; every JSON answer is the "
-            "success or error envelope. Read routes need a bearer JWT (admin or analyst; user for own data).",
+            "success or error envelope. Read routes need a bearer JWT; each operation states who may call it "
+            "(its description and x-roles): admin or analyst tokens for analytics, and a user token only for "
+            "its own userId (its journey, its data, its export and deletion); the rest answers 403.",
         },
         "servers": [{"url": "/"}],
         "paths": paths,

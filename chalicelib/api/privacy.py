@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice import Blueprint, Response
 
-from chalicelib.api.auth import jwt_auth, require_self_or_role
+from chalicelib.api.auth import ADMIN_OR_SELF, READERS_OR_SELF, allows, jwt_auth
 from chalicelib.api.responses import ValidationFailed, api_view, success
 from chalicelib.schemas import FieldError
 from chalicelib.services import privacy
@@ -21,15 +21,17 @@ def _user_id(raw: str) -> str:
 
 @bp.route("/user/{user_id}", methods=["DELETE"], authorizer=jwt_auth)
 @api_view
+@allows(ADMIN_OR_SELF)
 def delete_user(user_id: str) -> Response:
     user_id = _user_id(user_id)
-    principal = require_self_or_role(bp.current_request, user_id)
+    principal = ADMIN_OR_SELF.check(bp.current_request, user_id)
     return success(privacy.delete_user(user_id, principal.role), "User data deleted")
 
 
 @bp.route("/user/{user_id}/data", methods=["GET"], authorizer=jwt_auth)
 @api_view
+@allows(READERS_OR_SELF)
 def export_user(user_id: str) -> Response:
     user_id = _user_id(user_id)
-    require_self_or_role(bp.current_request, user_id)
+    READERS_OR_SELF.check(bp.current_request, user_id)
     return success(privacy.export_user(user_id), "User data export")

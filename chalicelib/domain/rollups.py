@@ -198,24 +198,21 @@ def contribute(delta: ItemDelta, family: str, fact: EventFact, campaign: str | N
         delta.hll_values.add(str(fact.user_id))
 
 
-def attributed_campaign(fact: EventFact, first_touch: dict[str, str]) -> str | None:
-    """First-touch attribution: the session's first campaign, else the event's own campaign."""
-    if fact.session_id and fact.session_id in first_touch:
-        return first_touch[fact.session_id]
-    return fact.campaign_id
+def attributed_campaign(fact: EventFact) -> str | None:
+    """First-touch attribution: the visit's first campaign as the raw item carries it (set at
+    ingest), else the event's own campaign (no session, or an item stored before the touch)."""
+    return fact.touch_campaign or fact.campaign_id
 
 
 def aggregate(
     facts: Iterable[EventFact],
     retention_days: int,
-    first_touch: dict[str, str] | None = None,
     now: datetime | None = None,
 ) -> dict[RollupKey, ItemDelta]:
     """Fold facts into one delta per roll-up item ``(pk, sk)``."""
-    first_touch = first_touch or {}
     deltas: dict[RollupKey, ItemDelta] = {}
     for fact in facts:
-        campaign = attributed_campaign(fact, first_touch)
+        campaign = attributed_campaign(fact)
         for family, granularity, dimension in item_keys(fact, campaign, now):
             bucket = bucket_start(fact.ts, granularity)
             key = (rollup_pk(family, granularity, dimension), bucket.strftime("%Y-%m-%dT%H:%M:%SZ"))

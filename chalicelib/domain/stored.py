@@ -63,6 +63,9 @@ class StoredEvent:
     os: str | None = None
     device: str | None = None
     ip_hash: str | None = None
+    touch_campaign: str | None = None
+    entry_page: str | None = None
+    visit_start: int | None = None
 
     @property
     def moment(self) -> datetime:
@@ -98,6 +101,8 @@ class EventFact:
     event_id: str | None = None
     value: float = 0.0
     campaign_id: str | None = None
+    touch_campaign: str | None = None
+    visit_start: bool = False
     page_path: str | None = None
     response_time: float | None = None
     status_code: int | None = None
@@ -117,6 +122,8 @@ def fact_of(event: StoredEvent) -> EventFact | None:
         event_id=event.event_id,
         value=float(event.value or 0),
         campaign_id=event.campaign_id or event.utm_campaign,
+        touch_campaign=event.touch_campaign,
+        visit_start=bool(event.visit_start),
         page_path=event.page_path,
         response_time=event.response_time,
         status_code=event.status_code,

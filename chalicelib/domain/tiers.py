@@ -133,14 +133,11 @@ def family_view(packed: Packed, family: str, dimension: str = "all") -> dict:
 # ---- from facts ----------------------------------------------------------------------------------
 
 
-def bucket_deltas(
-    facts: Iterable[EventFact], first_touch: dict[str, str] | None = None, granularity: str = "minute"
-) -> dict[str, BucketDelta]:
+def bucket_deltas(facts: Iterable[EventFact], granularity: str = "minute") -> dict[str, BucketDelta]:
     """Fold facts into one delta per bucket (sort key), every family packed."""
-    first_touch = first_touch or {}
     per_item: dict[tuple[str, str, str], ItemDelta] = {}
     for fact in facts:
-        campaign = attributed_campaign(fact, first_touch)
+        campaign = attributed_campaign(fact)
         sk = bucket_sk(fact.ts, granularity)
         for family, dimension in family_dimensions(fact, campaign):
             delta = per_item.setdefault((sk, family, dimension), ItemDelta())

@@ -16,6 +16,10 @@ record we report as failed, which is the first record of the chunk that failed.
 Hence the event source must run with ``BisectBatchOnFunctionError`` off and
 ``ParallelizationFactor`` 1 (the defaults), which docs/rollups.md records.
 
+Attribution reads nothing: each raw item carries its visit's first-touch campaign from ingest
+(``touch_campaign``, services.ingest), so no timing of this consumer against the request's
+session write can change what a campaign is credited with.
+
 Partial batch failures are reported in Powertools' ``batchItemFailures`` shape:
 every record from the first chunk that could not be applied onwards (Lambda
 resumes from the lowest sequence number reported).
@@ -96,8 +100,6 @@ def apply_items(items: list[StreamItem], now: datetime | None = None) -> BatchRe
     settings = get_settings()
     now = now or datetime.now(UTC)
     report = BatchReport(records=len(items), inserts=sum(1 for i in items if i.fact))
-    sessions = [i.fact.session_id for i in items if i.fact and i.fact.session_id and i.fact.kind != "performance"]
-    first_touch = rollup_store.first_touch_campaigns(sessions)
     # Minutes outlive the oldest event ingest accepts, so a late one can still rebuild its hour.
     minute_ttl = (settings.max_event_age_days + 3) * 86400
     position = 0
@@ -105,7 +107,7 @@ def apply_items(items: list[StreamItem], now: datetime | None = None) -> BatchRe
         rest = items[position:]
         end = position + first_chunk_end([i.fact for i in rest], MAX_ITEMS_PER_CHUNK)
         chunk = items[position:end]
-        deltas = tiers.bucket_deltas([i.fact for i in chunk if i.fact], first_touch)
+        deltas = tiers.bucket_deltas([i.fact for i in chunk if i.fact])
         if not deltas:
             position = end
             continue

@@ -1,7 +1,8 @@
 """Ingest: the pipeline shared by the single-event routes and ``POST /batch``, and bot accounting.
 
-validate every item → key and enrich (domain) → resolve message ids → write
-raw facts → fold sessions. Items fail alone; storage faults fail the request
+validate every item → key and enrich (domain) → resolve message ids → read the
+request's sessions and fold them in memory → write raw facts, each carrying its
+visit's first touch → write sessions. Items fail alone; storage faults fail the request
 (503) after retries, and because keys are deterministic and sessions remember
 what they counted, the client's retry neither loses nor double counts.
 """
@@ -18,7 +19,7 @@ from chalicelib.config import Settings, get_settings
 from chalicelib.domain.clock import day_of, parse_iso
 from chalicelib.domain.errors import FieldError
 from chalicelib.domain.events import IngestPolicy, RequestFacts, TrackedEvent, build_event
-from chalicelib.domain.sessions import SessionEvent
+from chalicelib.domain.sessions import SessionEvent, SessionState, Touch, touches
 from chalicelib.observability import logger, metrics
 from chalicelib.schemas.ingest import BODY_MODELS, parse_body
 from chalicelib.store import catalog, counters
@@ -173,21 +174,48 @@ def ingest(
             event.pk, event.sk, event.ts = stored.pk, stored.sk, stored.ts
             result.timestamp = event.ts
     events = [event for _, event, _ in to_store]
+    timeout = timedelta(seconds=settings.session_timeout_seconds)
+    by_session: dict[str, list[SessionEvent]] = {}
+    for event in events:
+        if event.session_id and event.kind != "performance":
+            by_session.setdefault(event.session_id, []).append(session_event(event))
+    loaded = session_store.load_sessions(list(by_session)) if by_session else {}
+    attach_touches(events, by_session, loaded, timeout)
     calls = event_store.save_events(events)
     names_by_day: dict[str, set[str]] = {}
     for event in events:
         names_by_day.setdefault(event.ts[:10], set()).add(f"{event.kind}/{event.name}")
     if names_by_day:
         calls += catalog.note_names(names_by_day, settings.retention_days)
-    by_session: dict[str, list[SessionEvent]] = {}
-    for event in events:
-        if event.session_id and event.kind != "performance":
-            by_session.setdefault(event.session_id, []).append(session_event(event))
     if by_session:
-        session_store.upsert_sessions(
-            by_session, timedelta(seconds=settings.session_timeout_seconds), settings.retention_days
-        )
+        session_store.upsert_sessions(by_session, timeout, settings.retention_days, loaded=loaded)
     return IngestOutcome(results=results, stored=events, write_calls=calls)
+
+
+def attach_touches(
+    events: list[TrackedEvent],
+    by_session: dict[str, list[SessionEvent]],
+    loaded: dict[str, SessionState],
+    timeout: timedelta,
+) -> None:
+    """Give every raw item its visit's first touch before it is written: the session fold of
+    this request over the stored state (``loaded``), in event time, equal times in request
+    order. The stream consumer attributes from the item alone, so no consumer timing against
+    the session write below changes a campaign's figures. A retried request folds nothing new
+    and finds the same touch in the stored visit, so its overwrite is identical."""
+    found: dict[str, Touch] = {}
+    for session_id, session_events in by_session.items():
+        found.update(touches(loaded.get(session_id), session_id, session_events, timeout))
+    for event in events:
+        touch = found.get(event.message_id)
+        if touch is None:
+            continue
+        if touch.campaign:
+            event.attributes["touch_campaign"] = touch.campaign
+        if touch.entry_page:
+            event.attributes["entry_page"] = touch.entry_page
+        if touch.visit_start:
+            event.attributes["visit_start"] = 1
 
 
 def record_drops(facts: RequestFacts, reasons: dict[str, int]) -> None:

@@ -120,6 +120,11 @@ class RawEvent(Model):
     os = UnicodeAttribute(null=True)
     device = UnicodeAttribute(null=True)
     ip_hash = UnicodeAttribute(null=True)
+    # The visit's first touch, set at ingest from the session fold (domain.sessions.touches), so
+    # roll-ups attribute from the item alone and never read the sessions table.
+    touch_campaign = UnicodeAttribute(null=True)
+    entry_page = UnicodeAttribute(null=True)
+    visit_start = NumberAttribute(null=True)
     expires_at = TTLAttribute()
 
     by_user = EventsByUser()
@@ -161,6 +166,7 @@ class Session(Model):
     utm_term = UnicodeAttribute(null=True)
     utm_content = UnicodeAttribute(null=True)
     campaign_id = UnicodeAttribute(null=True)
+    touch_campaign = UnicodeAttribute(null=True)
     browser = UnicodeAttribute(null=True)
     os = UnicodeAttribute(null=True)
     device = UnicodeAttribute(null=True)

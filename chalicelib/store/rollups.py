@@ -33,7 +33,7 @@ from chalicelib.domain.clock import days_between, parse_iso
 from chalicelib.domain.rollups import bucket_sk, next_hour
 from chalicelib.store import dynamo, rollup_keys
 from chalicelib.store import rollup_codec as codec
-from chalicelib.store.models import Rollup, Session
+from chalicelib.store.models import Rollup
 
 MAX_TRANSACTION_ITEMS = 100
 MARKER_TTL_SECONDS = 3 * 86400  # longer than a stream's 24 h retention
@@ -220,19 +220,6 @@ def apply_chunk(
                 raise
             time.sleep(dynamo.backoff_delay(attempt))
     raise dynamo.StorageUnavailable("roll-up minute items kept conflicting")
-
-
-def first_touch_campaigns(session_ids: list[str]) -> dict[str, str]:
-    """Session → first-touch campaign (campaign id, else utm_campaign) for attribution."""
-    if not session_ids:
-        return {}
-    keys = [{"session_id": {"S": sid}} for sid in sorted(set(session_ids))]
-    out: dict[str, str] = {}
-    for item in dynamo.batch_get(Session.Meta.table_name, keys, consistent=False):
-        campaign = item.get("campaign_id", {}).get("S") or item.get("utm_campaign", {}).get("S")
-        if campaign:
-            out[item["session_id"]["S"]] = campaign
-    return out
 
 
 # ---- compaction (the job's data access) ----------------------------------------------------------

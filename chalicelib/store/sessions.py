@@ -124,21 +124,29 @@ def _transaction_groups(
 
 
 def upsert_sessions(
-    events_by_session: dict[str, list[SessionEvent]], timeout: timedelta, retention_days: int
+    events_by_session: dict[str, list[SessionEvent]],
+    timeout: timedelta,
+    retention_days: int,
+    loaded: dict[str, SessionState] | None = None,
 ) -> dict[str, int]:
     """Fold each session's new events into its stored state. Returns events applied per session.
 
     A request's sessions are read with one BatchGetItem. One session (an SDK flush carries
     one visit) is written with one conditional PutItem; several (a relay's batch) go in
     transactions of up to 100 puts, one round trip each, at twice the write units. A
-    version conflict re-reads and re-folds.
+    version conflict re-reads and re-folds. ``loaded`` is the states the caller has already
+    read for these sessions (ingest reads them before its raw writes): the first attempt uses
+    them instead of reading again.
     """
     applied: dict[str, int] = {}
     pending = dict(events_by_session)
     for attempt in range(MAX_CONFLICT_RETRIES):
         if not pending:
             return applied
-        current = load_sessions(list(pending))
+        if attempt == 0 and loaded is not None:
+            current = {sid: state for sid, state in loaded.items() if sid in pending}
+        else:
+            current = load_sessions(list(pending))
         writes: dict[str, tuple[SessionState, list[SessionState], int]] = {}
         for session_id, events in pending.items():
             state, closed, count = fold_session(current.get(session_id), session_id, events, timeout)

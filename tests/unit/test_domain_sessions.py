@@ -10,7 +10,15 @@ from itertools import pairwise
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib.domain.sessions import MAX_FINGERPRINTS, SessionEvent, SessionState, fold_session
+from chalicelib.domain.sessions import (
+    MAX_FINGERPRINTS,
+    SessionEvent,
+    SessionState,
+    Touch,
+    first_touch,
+    fold_session,
+    touches,
+)
 
 T0 = datetime(2024, 1, 15, 10, 0, tzinfo=UTC)
 TIMEOUT = timedelta(minutes=30)
@@ -183,3 +191,54 @@ def test_visits_account_for_every_event(events: list[SessionEvent]) -> None:
             earlier.last_seen.replace("Z", "+00:00")
         )
         assert gap > TIMEOUT
+
+
+# --- touches: what each raw item carries from its visit (issue 16) ---------------------------------------
+
+
+def _touches(events: list[SessionEvent], state: SessionState | None = None):
+    return touches(state, "s-1", events, TIMEOUT)
+
+
+def test_equal_times_keep_the_request_order_whatever_the_message_ids() -> None:
+    first = SessionEvent(message_id="ffff", ts=T0, kind="activity", name="page_view", page="/a", utm={"campaign": "a"})
+    second = SessionEvent(message_id="0000", ts=T0, kind="activity", name="page_view", page="/b", utm={"campaign": "b"})
+    state, _, _ = fold([first, second])
+    assert (state.utm_campaign, state.touch_campaign, state.entry_page, state.exit_page) == ("a", "a", "/a", "/b")
+    found = _touches([first, second])
+    assert found["ffff"] == Touch("a", "/a", True) and found["0000"] == Touch("a", "/a", False)
+
+
+def test_touch_is_the_earliest_campaign_by_event_time_not_arrival() -> None:
+    late_utm = event(5, utm={"campaign": "later"})
+    landing = event(0, utm={"campaign": "first"}, page="/land")
+    conversion = event(9, kind="conversion", name="purchase", page=None, campaign_id="other")
+    found = _touches([conversion, late_utm, landing])
+    assert {t.campaign for t in found.values()} == {"first"}
+    assert found[landing.message_id].visit_start and not found[late_utm.message_id].visit_start
+
+
+def test_a_visit_continued_in_a_later_request_keeps_its_stored_touch() -> None:
+    landing = event(0, utm={"campaign": "summer"})
+    state, _, _ = fold([landing])
+    later = event(3, kind="conversion", name="purchase", page=None)
+    assert _touches([later], state)[later.message_id] == Touch("summer", "/", False)
+    # A session stored before ``touch_campaign`` existed: its campaign fields still decide.
+    legacy = dataclasses.replace(state, touch_campaign=None)
+    assert first_touch(legacy) == "summer"
+    assert _touches([event(4, campaign_id="other")], legacy).popitem()[1].campaign == "summer"
+
+
+def test_each_visit_of_a_split_session_has_its_own_touch() -> None:
+    a, b = event(0, utm={"campaign": "a"}), event(5)
+    c, d = event(60, utm={"campaign": "c"}), event(61)
+    found = _touches([a, b, c, d])
+    assert [found[e.message_id].campaign for e in (a, b, c, d)] == ["a", "a", "c", "c"]
+    assert [found[e.message_id].visit_start for e in (a, b, c, d)] == [True, False, True, False]
+
+
+def test_a_retried_request_gets_the_same_touches() -> None:
+    events = [event(0, page="/x"), event(1, utm={"campaign": "k"})]
+    first = _touches(events)
+    state, _, _ = fold(events)
+    assert _touches(events, state) == first
