@@ -1,0 +1,232 @@
+"""Anomaly detection on one roll-up series: a seasonal robust baseline, a robust deviation
+score, and episodes. Pure (no AWS); one configuration (``DEFAULT``) for every series.
+
+Method, for each bucket ``t`` of a series of ``(bucket start, value)`` in time order, using
+only buckets before ``t`` (the detector is causal: what it says of ``t`` does not change when
+later buckets arrive):
+
+1. **Baseline.** The *hour of week* of ``t`` (0 … 167, Monday 00:00 UTC = 0) names a seasonal
+   slot. When the slot has values from at least ``min_seasonal_weeks`` distinct earlier weeks,
+   the baseline is the median of the slot's values over the last ``seasonal_weeks`` weeks,
+   re-levelled by the median difference between the last ``level_window`` buckets and their
+   own slots' medians (so a slow trend does not read as an anomaly). Otherwise (short history:
+   minute series, a new series) the baseline is the median of the last ``rolling_window``
+   buckets — a robust rolling baseline.
+2. **Score.** ``r = x − baseline``; the scale is ``1.4826 · MAD`` (median absolute deviation of
+   the residuals of the last ``scale_window`` buckets; 1.4826 makes the MAD a consistent
+   estimate of a normal σ), floored at ``scale_floor_fraction · |baseline|`` and at
+   ``scale_floor_abs`` so that flat series do not give infinite scores. ``z = r / scale``.
+   A bucket is *anomalous* when ``|z| ≥ threshold`` and the volume ``max(x, baseline)`` is at
+   least ``min_volume`` (a jump from 1 to 4 events is not news), and at least ``warmup``
+   buckets of history precede it.
+3. **Episodes.** Anomalous buckets of the same sign at most ``merge_gap`` buckets apart form
+   one episode (start, end, peak = bucket of largest ``|z|``, direction). A new episode that
+   starts within ``cooldown`` buckets of the previous episode's end is folded into it (one
+   alert per incident, not one per wobble). Direction: ``spike`` (up) or ``drop`` (down);
+   an episode whose anomalous buckets span ``level_shift_min`` buckets or more is a
+   ``level_shift`` (the series moved and stayed).
+
+While a bucket is anomalous its residual does not enter the scale window (an incident does
+not inflate its own yardstick), but its value does enter the seasonal slots and the rolling
+window, so a lasting level shift ends as an episode once the baseline has moved to it.
+
+Constants (``DEFAULT``) were chosen once, from the synthetic tests and the NAB bench
+(``bench/bench_anomalies.py``), and are the same for every series and bucket size.
+"""
+
+from __future__ import annotations
+
+from bisect import insort
+from collections import deque
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from statistics import median
+
+MAD_TO_SIGMA = 1.4826
+
+
+@dataclass(frozen=True)
+class DetectorConfig:
+    threshold: float = 6.0
+    min_volume: float = 10.0
+    seasonal_weeks: int = 4
+    min_seasonal_weeks: int = 2
+    level_window: int = 12
+    rolling_window: int = 60
+    scale_window: int = 288
+    scale_floor_fraction: float = 0.05
+    scale_floor_abs: float = 1.0
+    warmup: int = 24
+    merge_gap: int = 3
+    cooldown: int = 24
+    level_shift_min: int = 12
+    min_points: int = 1
+
+
+DEFAULT = DetectorConfig()
+
+
+@dataclass(frozen=True)
+class Point:
+    at: datetime
+    value: float
+    baseline: float
+    score: float
+    anomalous: bool
+
+
+@dataclass
+class Episode:
+    start: datetime
+    end: datetime
+    peak_at: datetime
+    peak_value: float
+    peak_baseline: float
+    peak_score: float
+    direction: str
+    points: int = 1
+    signs: set[int] = field(default_factory=set, repr=False)
+    first_index: int = field(default=0, repr=False)
+    last_index: int = field(default=0, repr=False)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "start": _iso(self.start),
+            "end": _iso(self.end),
+            "peakAt": _iso(self.peak_at),
+            "peakValue": round(self.peak_value, 4),
+            "baseline": round(self.peak_baseline, 4),
+            "score": round(self.peak_score, 2),
+            "direction": self.direction,
+            "points": self.points,
+        }
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def hour_of_week(moment: datetime) -> int:
+    moment = moment.astimezone(UTC)
+    return moment.weekday() * 24 + moment.hour
+
+
+def _week_index(moment: datetime) -> int:
+    return int(moment.astimezone(UTC).timestamp() - 4 * 86400) // (7 * 86400)  # weeks start on Monday
+
+
+class _Window:
+    """The last ``size`` values, kept sorted too so the median costs a bisect."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: deque[float] = deque()
+        self.ordered: list[float] = []
+
+    def push(self, value: float) -> None:
+        self.items.append(value)
+        insort(self.ordered, value)
+        if len(self.items) > self.size:
+            old = self.items.popleft()
+            del self.ordered[_index(self.ordered, old)]
+
+    def median(self) -> float:
+        n = len(self.ordered)
+        mid = n // 2
+        return self.ordered[mid] if n % 2 else (self.ordered[mid - 1] + self.ordered[mid]) / 2
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+def _index(ordered: list[float], value: float) -> int:
+    from bisect import bisect_left
+
+    return bisect_left(ordered, value)
+
+
+def score_series(series: list[tuple[datetime, float]], config: DetectorConfig = DEFAULT) -> list[Point]:
+    """Every bucket of ``series`` (time order) with its baseline, score and verdict."""
+    slots: dict[int, deque[tuple[int, float]]] = {}
+    rolling = _Window(config.rolling_window)
+    residuals = _Window(config.scale_window)
+    recent_levels: deque[float] = deque(maxlen=config.level_window)
+    out: list[Point] = []
+    for seen, (at, value) in enumerate(series):
+        slot_key = hour_of_week(at)
+        week = _week_index(at)
+        slot = slots.setdefault(slot_key, deque())
+        while slot and slot[0][0] < week - config.seasonal_weeks:
+            slot.popleft()
+        weeks = {w for w, _ in slot if w < week}
+        seasonal = median(v for _, v in slot) if len(weeks) >= config.min_seasonal_weeks else None
+        if seasonal is not None:
+            baseline = seasonal + (median(recent_levels) if recent_levels else 0.0)
+        elif len(rolling):
+            baseline = rolling.median()
+        else:
+            baseline = value
+        residual = value - baseline
+        mad = residuals.median() if len(residuals) else 0.0
+        scale = max(MAD_TO_SIGMA * mad, config.scale_floor_fraction * abs(baseline), config.scale_floor_abs)
+        score = residual / scale
+        anomalous = (
+            seen >= config.warmup
+            and abs(score) >= config.threshold
+            and max(value, baseline) >= config.min_volume
+        )
+        out.append(Point(at, value, baseline, score, anomalous))
+        if not anomalous:
+            residuals.push(abs(residual))
+        if seasonal is not None:
+            recent_levels.append(value - seasonal)
+        slot.append((week, value))
+        rolling.push(value)
+    return out
+
+
+def episodes(points: list[Point], config: DetectorConfig = DEFAULT) -> list[Episode]:
+    """Anomalous buckets merged into episodes (see the module docstring)."""
+    found: list[Episode] = []
+    last_index = -(10**9)
+    current: Episode | None = None
+    for index, point in enumerate(points):
+        if not point.anomalous:
+            continue
+        sign = 1 if point.score > 0 else -1
+        gap = index - last_index
+        joins = current is not None and (
+            (gap <= config.merge_gap and sign in current.signs) or gap <= config.cooldown
+        )
+        if current is not None and joins:
+            current.end = point.at
+            current.points += 1
+            current.signs.add(sign)
+            if abs(point.score) > abs(current.peak_score):
+                current.peak_at, current.peak_value = point.at, point.value
+                current.peak_baseline, current.peak_score = point.baseline, point.score
+        else:
+            current = Episode(
+                point.at, point.at, point.at, point.value, point.baseline, point.score, "", 1, {sign}, index
+            )
+            found.append(current)
+        current.last_index = index
+        last_index = index
+    found = [e for e in found if e.points >= config.min_points]
+    for episode in found:
+        span = episode.last_index - episode.first_index + 1
+        if span >= config.level_shift_min and episode.points >= config.level_shift_min // 2:
+            episode.direction = "level_shift"
+        else:
+            episode.direction = "spike" if episode.peak_score > 0 else "drop"
+    return found
+
+
+def detect(series: list[tuple[datetime, float]], config: DetectorConfig = DEFAULT) -> list[Episode]:
+    """The episodes of one series: ``episodes(score_series(series))``."""
+    return episodes(score_series(series, config), config)
+
+
+def with_overrides(**changes: float) -> DetectorConfig:
+    """``DEFAULT`` with some constants changed (for experiments; production uses ``DEFAULT``)."""
+    return replace(DEFAULT, **changes)  # type: ignore[arg-type]
