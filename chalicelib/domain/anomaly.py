@@ -41,13 +41,14 @@ from collections import deque
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from statistics import median
+import math
 
 MAD_TO_SIGMA = 1.4826
 
 
 @dataclass(frozen=True)
 class DetectorConfig:
-    threshold: float = 6.0
+    threshold: float = 8.0
     min_volume: float = 10.0
     seasonal_weeks: int = 4
     min_seasonal_weeks: int = 2
@@ -55,12 +56,13 @@ class DetectorConfig:
     rolling_window: int = 60
     scale_window: int = 288
     scale_floor_fraction: float = 0.05
-    scale_floor_abs: float = 1.0
+    scale_floor_abs: float = 0.3
     warmup: int = 24
     merge_gap: int = 3
-    cooldown: int = 24
+    cooldown_seconds: int = 86400
     level_shift_min: int = 12
-    min_points: int = 1
+    min_points: int = 2
+    transform: str = "sqrt"
 
 
 DEFAULT = DetectorConfig()
@@ -152,7 +154,9 @@ def score_series(series: list[tuple[datetime, float]], config: DetectorConfig = 
     residuals = _Window(config.scale_window)
     recent_levels: deque[float] = deque(maxlen=config.level_window)
     out: list[Point] = []
-    for seen, (at, value) in enumerate(series):
+    shape = math.sqrt if config.transform == "sqrt" else float
+    for seen, (at, raw) in enumerate(series):
+        value = shape(max(raw, 0.0)) if config.transform == "sqrt" else raw
         slot_key = hour_of_week(at)
         week = _week_index(at)
         slot = slots.setdefault(slot_key, deque())
@@ -170,12 +174,9 @@ def score_series(series: list[tuple[datetime, float]], config: DetectorConfig = 
         mad = residuals.median() if len(residuals) else 0.0
         scale = max(MAD_TO_SIGMA * mad, config.scale_floor_fraction * abs(baseline), config.scale_floor_abs)
         score = residual / scale
-        anomalous = (
-            seen >= config.warmup
-            and abs(score) >= config.threshold
-            and max(value, baseline) >= config.min_volume
-        )
-        out.append(Point(at, value, baseline, score, anomalous))
+        level = baseline * baseline if config.transform == "sqrt" else baseline
+        anomalous = seen >= config.warmup and abs(score) >= config.threshold and max(raw, level) >= config.min_volume
+        out.append(Point(at, raw, level, score, anomalous))
         if not anomalous:
             residuals.push(abs(residual))
         if seasonal is not None:
@@ -196,7 +197,8 @@ def episodes(points: list[Point], config: DetectorConfig = DEFAULT) -> list[Epis
         sign = 1 if point.score > 0 else -1
         gap = index - last_index
         joins = current is not None and (
-            (gap <= config.merge_gap and sign in current.signs) or gap <= config.cooldown
+            (gap <= config.merge_gap and sign in current.signs)
+            or (point.at - current.end).total_seconds() <= config.cooldown_seconds
         )
         if current is not None and joins:
             current.end = point.at
