@@ -36,12 +36,12 @@ Constants (``DEFAULT``) were chosen once, from the synthetic tests and the NAB b
 
 from __future__ import annotations
 
+import math
 from bisect import insort
 from collections import deque
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from statistics import median
-import math
 
 MAD_TO_SIGMA = 1.4826
 
@@ -232,3 +232,50 @@ def detect(series: list[tuple[datetime, float]], config: DetectorConfig = DEFAUL
 def with_overrides(**changes: float) -> DetectorConfig:
     """``DEFAULT`` with some constants changed (for experiments; production uses ``DEFAULT``)."""
     return replace(DEFAULT, **changes)  # type: ignore[arg-type]
+
+
+# ---- the roll-up series the scheduled detector watches ----------------------------------------
+
+COUNT_PREFIXES = {"a:": "events", "i:": "interactions", "c:": "conversions", "v:": "conversion_value"}
+MIN_REQUESTS_FOR_RATE = 10
+"""An endpoint's error rate counts in a bucket only with this many requests in it."""
+
+
+def rollup_series(
+    buckets: list[str],
+    counts: list[dict],
+    perf: list[dict],
+    p95: dict[str, dict[str, float | None]],
+    sessions: dict[str, float],
+) -> dict[str, list[tuple[datetime, float]]]:
+    """Roll-up items of one granularity → every watched series, keyed ``<metric>:<name>``.
+
+    ``buckets`` are every bucket start of the range in order: count series are dense (a bucket
+    without the counter counted 0), ``sessions`` too (distinct sessions per bucket); error rate
+    (percent of requests, ``error_rate:<endpoint>``) and ``p95_ms:<endpoint>`` only have the
+    buckets the endpoint was measured in.
+    """
+    at = {sk: datetime.fromisoformat(sk.replace("Z", "+00:00")) for sk in buckets}
+    dense: dict[str, dict[str, float]] = {}
+    for item in counts:
+        for attribute, value in item.items():
+            prefix = attribute[:2]
+            if prefix in COUNT_PREFIXES:
+                dense.setdefault(f"{COUNT_PREFIXES[prefix]}:{attribute[2:]}", {})[item["sk"]] = float(value)
+    dense["sessions"] = {sk: float(v) for sk, v in sessions.items()}
+    out = {name: [(at[sk], by_sk.get(sk, 0.0)) for sk in buckets] for name, by_sk in dense.items() if by_sk}
+    rates: dict[str, list[tuple[datetime, float]]] = {}
+    for item in sorted(perf, key=lambda i: i["sk"]):
+        if item["sk"] not in at:
+            continue
+        for attribute, requests in item.items():
+            if attribute.startswith("n:") and requests >= MIN_REQUESTS_FOR_RATE:
+                endpoint = attribute[2:]
+                errors = float(item.get(f"err:{endpoint}", 0))
+                rates.setdefault(f"error_rate:{endpoint}", []).append((at[item["sk"]], 100.0 * errors / requests))
+    out.update(rates)
+    for endpoint, by_sk in p95.items():
+        points = [(at[sk], float(v)) for sk, v in sorted(by_sk.items()) if v is not None and sk in at]
+        if points:
+            out[f"p95_ms:{endpoint}"] = points
+    return out
