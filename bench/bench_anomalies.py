@@ -136,7 +136,9 @@ def main() -> int:
     config = anomaly.DEFAULT
     series, labelled = load(args.data)
     totals = {"detector": Score(), "3-sigma": Score()}
-    header = f"{'series':<36} {'method':<9} {'win':>4} {'tp':>3} {'fp':>3} {'prec':>6} {'rec':>6} {'f1':>6} {'fp/wk':>7}"
+    header = (
+        f"{'series':<36} {'method':<9} {'win':>4} {'tp':>3} {'fp':>3} {'prec':>6} {'rec':>6} {'f1':>6} {'fp/wk':>7}"
+    )
     print(f"configuration: {config}")
     print(header)
     started = time.perf_counter()
