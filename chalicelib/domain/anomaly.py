@@ -5,6 +5,10 @@ Method, for each bucket ``t`` of a series of ``(bucket start, value)`` in time o
 only buckets before ``t`` (the detector is causal: what it says of ``t`` does not change when
 later buckets arrive):
 
+0. **Transform.** Values are compared as ``√max(x, 0)`` (``transform="sqrt"``): for counts the
+   square root makes Poisson-like noise about equally wide at every volume, so one threshold
+   fits a series of 10 events per bucket and one of 10,000. Baselines are reported back on the
+   original scale (``baseline²``).
 1. **Baseline.** The *hour of week* of ``t`` (0 … 167, Monday 00:00 UTC = 0) names a seasonal
    slot. When the slot has values from at least ``min_seasonal_weeks`` distinct earlier weeks,
    the baseline is the median of the slot's values over the last ``seasonal_weeks`` weeks,
@@ -13,7 +17,8 @@ later buckets arrive):
    minute series, a new series) the baseline is the median of the last ``rolling_window``
    buckets — a robust rolling baseline.
 2. **Score.** ``r = x − baseline``; the scale is ``1.4826 · MAD`` (median absolute deviation of
-   the residuals of the last ``scale_window`` buckets; 1.4826 makes the MAD a consistent
+   the residuals of the last ``scale_window`` buckets scored with the same kind of baseline,
+   seasonal or rolling — the rolling one's until the seasonal one has ``warmup`` of its own; 1.4826 makes the MAD a consistent
    estimate of a normal σ), floored at ``scale_floor_fraction · |baseline|`` and at
    ``scale_floor_abs`` so that flat series do not give infinite scores. ``z = r / scale``.
    A bucket is *anomalous* when ``|z| ≥ threshold`` and the volume ``max(x, baseline)`` is at
@@ -21,16 +26,22 @@ later buckets arrive):
    buckets of history precede it.
 3. **Episodes.** Anomalous buckets of the same sign at most ``merge_gap`` buckets apart form
    one episode (start, end, peak = bucket of largest ``|z|``, direction). A new episode that
-   starts within ``cooldown`` buckets of the previous episode's end is folded into it (one
-   alert per incident, not one per wobble). Direction: ``spike`` (up) or ``drop`` (down);
-   an episode whose anomalous buckets span ``level_shift_min`` buckets or more is a
-   ``level_shift`` (the series moved and stayed).
+   starts within ``cooldown_seconds`` of the previous episode's end is folded into it (one
+   alert per incident, not one per wobble). Episodes of fewer than ``min_points`` anomalous
+   buckets are dropped (one odd bucket is noise, not an incident). Direction: ``spike`` (up)
+   or ``drop`` (down); ``level_shift`` when the ``level_shift_min`` buckets from the start all
+   stay at least half the first jump away from the baseline the episode started from (the
+   series moved and stayed; the re-levelled baseline then ends the episode).
 
 While a bucket is anomalous its residual does not enter the scale window (an incident does
 not inflate its own yardstick), but its value does enter the seasonal slots and the rolling
 window, so a lasting level shift ends as an episode once the baseline has moved to it.
 
-Constants (``DEFAULT``) were chosen once, from the synthetic tests and the NAB bench
+Constants (``DEFAULT``): threshold 8 (in √ space), min volume 10, seasonal over 4 weeks with at
+least 2 earlier weeks in the slot, level window 12 buckets, rolling fallback 60 buckets, MAD
+over the last 288 non-anomalous buckets, scale floors 5 % of the baseline and 0.3, warm-up 24
+buckets, merge gap 3 buckets, cooldown one day, at least 2 anomalous buckets per episode,
+level shift over 12 buckets. They were chosen once, from the synthetic tests and the NAB bench
 (``bench/bench_anomalies.py``), and are the same for every series and bucket size.
 """
 
@@ -151,7 +162,7 @@ def score_series(series: list[tuple[datetime, float]], config: DetectorConfig = 
     """Every bucket of ``series`` (time order) with its baseline, score and verdict."""
     slots: dict[int, deque[tuple[int, float]]] = {}
     rolling = _Window(config.rolling_window)
-    residuals = _Window(config.scale_window)
+    residuals = {True: _Window(config.scale_window), False: _Window(config.scale_window)}
     recent_levels: deque[float] = deque(maxlen=config.level_window)
     out: list[Point] = []
     shape = math.sqrt if config.transform == "sqrt" else float
@@ -171,14 +182,16 @@ def score_series(series: list[tuple[datetime, float]], config: DetectorConfig = 
         else:
             baseline = value
         residual = value - baseline
-        mad = residuals.median() if len(residuals) else 0.0
+        own = residuals[seasonal is not None]
+        yardstick = own if len(own) >= config.warmup else residuals[False]
+        mad = yardstick.median() if len(yardstick) else 0.0
         scale = max(MAD_TO_SIGMA * mad, config.scale_floor_fraction * abs(baseline), config.scale_floor_abs)
         score = residual / scale
         level = baseline * baseline if config.transform == "sqrt" else baseline
         anomalous = seen >= config.warmup and abs(score) >= config.threshold and max(raw, level) >= config.min_volume
         out.append(Point(at, raw, level, score, anomalous))
         if not anomalous:
-            residuals.push(abs(residual))
+            own.push(abs(residual))
         if seasonal is not None:
             recent_levels.append(value - seasonal)
         slot.append((week, value))
@@ -216,12 +229,21 @@ def episodes(points: list[Point], config: DetectorConfig = DEFAULT) -> list[Epis
         last_index = index
     found = [e for e in found if e.points >= config.min_points]
     for episode in found:
-        span = episode.last_index - episode.first_index + 1
-        if span >= config.level_shift_min and episode.points >= config.level_shift_min // 2:
-            episode.direction = "level_shift"
-        else:
-            episode.direction = "spike" if episode.peak_score > 0 else "drop"
+        episode.direction = _direction(points, episode, config)
     return found
+
+
+def _direction(points: list[Point], episode: Episode, config: DetectorConfig) -> str:
+    """``level_shift`` when the ``level_shift_min`` buckets from the episode's start all stay at
+    least half its first jump away from the baseline it started from; else ``spike``/``drop``."""
+    first = points[episode.first_index]
+    jump = first.value - first.baseline
+    following = points[episode.first_index : episode.first_index + config.level_shift_min]
+    if jump and len(following) == config.level_shift_min:
+        sign = 1 if jump > 0 else -1
+        if all((p.value - first.baseline) * sign >= 0.5 * abs(jump) for p in following):
+            return "level_shift"
+    return "spike" if episode.peak_score > 0 else "drop"
 
 
 def detect(series: list[tuple[datetime, float]], config: DetectorConfig = DEFAULT) -> list[Episode]:
