@@ -18,8 +18,8 @@ later buckets arrive):
    buckets — a robust rolling baseline.
 2. **Score.** ``r = x − baseline``; the scale is ``1.4826 · MAD`` (median absolute deviation of
    the residuals of the last ``scale_window`` buckets scored with the same kind of baseline,
-   seasonal or rolling — the rolling one's until the seasonal one has ``warmup`` of its own; 1.4826 makes the MAD a consistent
-   estimate of a normal σ), floored at ``scale_floor_fraction · |baseline|`` and at
+   seasonal or rolling — the rolling one's until the seasonal one has ``warmup`` of its own;
+   1.4826 makes the MAD a consistent estimate of a normal σ), floored at ``scale_floor_fraction · |baseline|`` and at
    ``scale_floor_abs`` so that flat series do not give infinite scores. ``z = r / scale``.
    A bucket is *anomalous* when ``|z| ≥ threshold`` and the volume ``max(x, baseline)`` is at
    least ``min_volume`` (a jump from 1 to 4 events is not news), and at least ``warmup``
