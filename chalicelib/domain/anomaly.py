@@ -30,8 +30,8 @@ later buckets arrive):
    alert per incident, not one per wobble). Episodes of fewer than ``min_points`` anomalous
    buckets are dropped (one odd bucket is noise, not an incident). Direction: ``spike`` (up)
    or ``drop`` (down); ``level_shift`` when the ``level_shift_min`` buckets from the start all
-   stay at least half the first jump away from the baseline the episode started from (the
-   series moved and stayed; the re-levelled baseline then ends the episode).
+   stay at least half the first jump away from their expectation re-levelled as at the
+   episode's start (the series moved and stayed; the re-levelled baseline then ends it).
 
 While a bucket is anomalous its residual does not enter the scale window (an incident does
 not inflate its own yardstick), but its value does enter the seasonal slots and the rolling
@@ -39,7 +39,7 @@ window, so a lasting level shift ends as an episode once the baseline has moved 
 
 Constants (``DEFAULT``): threshold 8 (in √ space), min volume 10, seasonal over 4 weeks with at
 least 2 earlier weeks in the slot, level window 12 buckets, rolling fallback 60 buckets, MAD
-over the last 288 non-anomalous buckets, scale floors 5 % of the baseline and 0.3, warm-up 24
+over the last 1008 non-anomalous buckets, scale floors 5 % of the baseline and 0.3, warm-up 24
 buckets, merge gap 3 buckets, cooldown one day, at least 2 anomalous buckets per episode,
 level shift over 12 buckets. They were chosen once, from the synthetic tests and the NAB bench
 (``bench/bench_anomalies.py``), and are the same for every series and bucket size.
@@ -65,7 +65,7 @@ class DetectorConfig:
     min_seasonal_weeks: int = 2
     level_window: int = 12
     rolling_window: int = 60
-    scale_window: int = 288
+    scale_window: int = 1008
     scale_floor_fraction: float = 0.05
     scale_floor_abs: float = 0.3
     warmup: int = 24
@@ -86,6 +86,8 @@ class Point:
     baseline: float
     score: float
     anomalous: bool
+    shaped: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    """(value, baseline, re-levelling offset in the baseline), transformed: for classifying."""
 
 
 @dataclass
@@ -175,8 +177,10 @@ def score_series(series: list[tuple[datetime, float]], config: DetectorConfig = 
             slot.popleft()
         weeks = {w for w, _ in slot if w < week}
         seasonal = median(v for _, v in slot) if len(weeks) >= config.min_seasonal_weeks else None
+        offset = 0.0
         if seasonal is not None:
-            baseline = seasonal + (median(recent_levels) if recent_levels else 0.0)
+            offset = median(recent_levels) if recent_levels else 0.0
+            baseline = seasonal + offset
         elif len(rolling):
             baseline = rolling.median()
         else:
@@ -189,7 +193,7 @@ def score_series(series: list[tuple[datetime, float]], config: DetectorConfig = 
         score = residual / scale
         level = baseline * baseline if config.transform == "sqrt" else baseline
         anomalous = seen >= config.warmup and abs(score) >= config.threshold and max(raw, level) >= config.min_volume
-        out.append(Point(at, raw, level, score, anomalous))
+        out.append(Point(at, raw, level, score, anomalous, (value, baseline, offset)))
         if not anomalous:
             own.push(abs(residual))
         if seasonal is not None:
@@ -236,12 +240,13 @@ def episodes(points: list[Point], config: DetectorConfig = DEFAULT) -> list[Epis
 def _direction(points: list[Point], episode: Episode, config: DetectorConfig) -> str:
     """``level_shift`` when the ``level_shift_min`` buckets from the episode's start all stay at
     least half its first jump away from the baseline it started from; else ``spike``/``drop``."""
-    first = points[episode.first_index]
-    jump = first.value - first.baseline
+    value, baseline, offset = points[episode.first_index].shaped
+    jump = value - baseline
     following = points[episode.first_index : episode.first_index + config.level_shift_min]
     if jump and len(following) == config.level_shift_min:
         sign = 1 if jump > 0 else -1
-        if all((p.value - first.baseline) * sign >= 0.5 * abs(jump) for p in following):
+        # each bucket against its own seasonal expectation, re-levelled as at the episode's start
+        if all((v - (b - o + offset)) * sign >= 0.5 * abs(jump) for v, b, o in (p.shaped for p in following)):
             return "level_shift"
     return "spike" if episode.peak_score > 0 else "drop"
 
