@@ -18,8 +18,8 @@ from chalicelib.api.responses import api_view, success
 from chalicelib.domain.clock import utc_now
 from chalicelib.domain.funnel import FunnelStep, overall_rate
 from chalicelib.schemas.analytics import FunnelBody
-from chalicelib.schemas.query import NAMES, REAL_TIME, TIME_RANGES, USER_JOURNEY
-from chalicelib.services import catalog, journeys, realtime
+from chalicelib.schemas.query import ANOMALIES, NAMES, REAL_TIME, TIME_RANGES, USER_JOURNEY
+from chalicelib.services import anomalies, catalog, journeys, realtime
 
 bp = Blueprint(__name__)
 JOURNEY_SPAN = timedelta(days=30)
@@ -64,6 +64,20 @@ def names() -> Response:
         "heatmapPages": seen.get("heatmap", []),
     }
     return success(data, "Names retrieved successfully")
+
+
+@bp.route("/anomalies", methods=["GET"], authorizer=jwt_auth)
+@api_view
+@declare(query=ANOMALIES)
+def anomaly_episodes() -> Response:
+    """Anomaly episodes the scheduled detector stored, by start time (docs/anomalies.md)."""
+    request = bp.current_request
+    require_role(request)
+    query = params.parse(request, ANOMALIES)
+    start, end = params.date_window(query, utc_now())
+    episodes = anomalies.list_episodes(start, end, query["series"])
+    data = {"startDate": start.isoformat(), "endDate": end.isoformat(), "count": len(episodes), "anomalies": episodes}
+    return success(data, "Anomalies retrieved successfully")
 
 
 @bp.route("/user-journey/{user_id}", methods=["GET"], authorizer=jwt_auth)

@@ -80,6 +80,13 @@ JOBS: dict[str, Job] = {
             "API latency p95 and data-quality drop alerts",
         ),
         Job(
+            "anomalies",
+            "anomaly_detection",
+            "chalicelib.jobs.anomalies",
+            300,
+            "anomaly episodes on every minute and hour roll-up series, alerted once each",
+        ),
+        Job(
             "exports",
             "export_jobs",
             "chalicelib.jobs.exports",

@@ -119,4 +119,12 @@ NAMES = Query(
         Param("kind", "choice", choices=("activity", "interaction", "conversion", "performance", "heatmap")),
     )
 )
+ANOMALIES = Query(
+    (
+        START,
+        END,
+        time_range("24h"),
+        Param("series", "text", description="keep the episodes whose series name contains this"),
+    )
+)
 NONE = Query()

@@ -23,6 +23,7 @@ FAMILIES: dict[str, str] = {
     "future_dropped": "the daily counter of events refused at ingest for a timestamp beyond the clock skew",
     "campaigns": "the index of campaign ids",
     "exports": "the set of export jobs still running",
+    "anomaly": "anomaly episodes, one partition per day of their start (jobs/anomalies.py)",
 }
 
 COMPACTION = "compaction"
@@ -58,6 +59,11 @@ def daily_counter(metric: str) -> str:
     if metric not in DAILY_COUNTERS:
         raise ValueError(f"unregistered daily counter {metric!r}: add it to store.rollup_keys")
     return f"{metric}#day#all"
+
+
+def anomaly_day(day: str) -> str:
+    """``anomaly#<day>``: the anomaly episodes that started on one day."""
+    return f"anomaly#{day}"
 
 
 def family_of(pk: str) -> str:

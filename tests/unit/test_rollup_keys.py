@@ -24,6 +24,7 @@ def test_every_key_function_lands_in_its_own_registered_family() -> None:
         "future_dropped": keys.daily_counter("future_dropped"),
         "campaigns": keys.CAMPAIGN_INDEX,
         "exports": keys.EXPORTS_RUNNING,
+        "anomaly": keys.anomaly_day("2026-01-02"),
     }
     assert {keys.family_of(pk): family for family, pk in made.items()} == {f: f for f in made}
     assert set(made) == set(keys.FAMILIES)
@@ -37,7 +38,7 @@ def test_unregistered_daily_counter_is_refused() -> None:
 
 def test_no_other_module_spells_a_rollups_partition_key() -> None:
     """Key prefixes of the shared table are written in rollup_keys only."""
-    literal = re.compile(r"[\"'](minute|hour|day|dirty|stream|compaction|catalog|campaigns|exports)#")
+    literal = re.compile(r"[\"'](minute|hour|day|dirty|stream|compaction|catalog|campaigns|exports|anomaly)#")
 
     def spells(line: str) -> bool:
         return bool(literal.search(line)) and '"""' not in line and "``" not in line
