@@ -68,11 +68,12 @@ def names() -> Response:
 
 @bp.route("/anomalies", methods=["GET"], authorizer=jwt_auth)
 @api_view
+@allows(READERS)
 @declare(query=ANOMALIES)
 def anomaly_episodes() -> Response:
     """Anomaly episodes the scheduled detector stored, by start time (docs/anomalies.md)."""
     request = bp.current_request
-    require_role(request)
+    READERS.check(request)
     query = params.parse(request, ANOMALIES)
     start, end = params.date_window(query, utc_now())
     episodes = anomalies.list_episodes(start, end, query["series"])
