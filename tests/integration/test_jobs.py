@@ -131,7 +131,15 @@ def test_every_registry_job_is_exactly_one_schedule_of_the_app_and_vice_versa() 
         assert getattr(application, attribute) is application.app.handler_map[job.function]
     # The functions other code and the infrastructure name (tests, alarms, docs).
     assert sorted(by_function) == sorted(
-        ["rollup_compaction", "engagement_metrics", "ab_test_results", "retention_purge", "monitors", "export_jobs"]
+        [
+            "rollup_compaction",
+            "engagement_metrics",
+            "ab_test_results",
+            "retention_purge",
+            "monitors",
+            "export_jobs",
+            "lake_compaction",
+        ]
     )
 
 
