@@ -43,6 +43,20 @@ def rollup_events(event: DynamoDBEvent) -> dict:
     return handle_stream_batch(event.to_dict())
 
 
+@app.on_dynamodb_record(
+    stream_arn=get_settings().events_stream_arn,
+    batch_size=1000,
+    starting_position="TRIM_HORIZON",
+    maximum_batching_window_in_seconds=60,
+)
+def lake_events(event: DynamoDBEvent) -> dict:
+    """Raw facts → the event lake, its own consumer of the same stream (see docs/lake.md).
+    Imported lazily: pyarrow stays out of every other function's import path."""
+    from chalicelib.jobs.lake_writer import handle_stream_batch
+
+    return handle_stream_batch(event.to_dict())
+
+
 # Scheduled jobs: one schedule per job of chalicelib/jobs/registry.py, each deployed as the Lambda
 # function ``job.function`` and also runnable with `python -m chalicelib.cli run-job <name>`.
 def _scheduled(job: Job) -> Callable[[CloudWatchEvent], dict]:

@@ -30,6 +30,18 @@ class Settings(BaseModel):
     alert_topic_arn: str | None = None
     # The events table's stream, which feeds the roll-ups (set per stage at deploy time).
     events_stream_arn: str = "arn:aws:dynamodb:us-east-1:000000000000:table/bilten-dev-events/stream/latest"
+    # The event lake (docs/lake.md): Hive-partitioned Parquet in this bucket, a Glue table over it.
+    lake_bucket: str = "bilten-dev-lake"
+    lake_prefix: str = "events/"
+    analytics_engine: str = Field(default="duckdb", pattern="^(duckdb|athena)$")
+    athena_workgroup: str = "primary"
+    athena_output_location: str = "s3://bilten-dev-lake/athena-results/"
+    athena_timeout_seconds: float = Field(default=60, gt=0)
+    athena_poll_seconds: float = Field(default=0.5, ge=0)
+    glue_database: str = "bilten_dev"
+    glue_table: str = "events"
+    # Where POST /funnel-analysis reads: "dynamodb" (raw partitions) or "lake" (the engine).
+    funnel_source: str = Field(default="dynamodb", pattern="^(dynamodb|lake)$")
     export_inline_rows: int = Field(default=1000, ge=1)
     export_url_ttl_seconds: int = Field(default=3600, ge=60)
 
@@ -78,6 +90,14 @@ def settings_from_env() -> Settings:
         "sns_endpoint": _env("SNS_ENDPOINT", _env("DYNAMODB_ENDPOINT")),
         "export_bucket": _env("EXPORT_BUCKET", f"bilten-{stage}-exports"),
         "alert_topic_arn": _env("ALERT_TOPIC_ARN"),
+        "lake_bucket": _env("LAKE_BUCKET", f"bilten-{stage}-lake"),
+        "lake_prefix": _env("LAKE_PREFIX", "events/"),
+        "analytics_engine": _env("ANALYTICS_ENGINE", "duckdb"),
+        "athena_workgroup": _env("ATHENA_WORKGROUP", "primary"),
+        "athena_output_location": _env("ATHENA_OUTPUT_LOCATION", f"s3://bilten-{stage}-lake/athena-results/"),
+        "glue_database": _env("GLUE_DATABASE", f"bilten_{stage}"),
+        "glue_table": _env("GLUE_TABLE", "events"),
+        "funnel_source": _env("FUNNEL_SOURCE", "dynamodb"),
         "events_stream_arn": _env(
             "EVENTS_STREAM_ARN", f"arn:aws:dynamodb:us-east-1:000000000000:table/bilten-{stage}-events/stream/latest"
         ),
@@ -109,6 +129,8 @@ def settings_from_env() -> Settings:
         "export_inline_rows": "EXPORT_INLINE_ROWS",
         "export_url_ttl_seconds": "EXPORT_URL_TTL_SECONDS",
         "cors_max_age_seconds": "CORS_MAX_AGE_SECONDS",
+        "athena_timeout_seconds": "ATHENA_TIMEOUT_SECONDS",
+        "athena_poll_seconds": "ATHENA_POLL_SECONDS",
     }
     for field, env_name in numeric.items():
         raw = _env(env_name)

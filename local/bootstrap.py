@@ -1,5 +1,5 @@
 """Create what the stack needs in the moto server: tables (from the models), the export
-bucket and the alert topic. Idempotent, so it runs on every ``make dev``."""
+and lake buckets and the alert topic. Idempotent, so it runs on every ``make dev``."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ def bootstrap() -> dict[str, object]:
     created = create_tables()
     s3 = boto3.client("s3", region_name=settings.region, endpoint_url=settings.s3_endpoint)
     existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
-    if settings.export_bucket not in existing:
-        s3.create_bucket(Bucket=settings.export_bucket)
+    for bucket in (settings.export_bucket, settings.lake_bucket):
+        if bucket not in existing:
+            s3.create_bucket(Bucket=bucket)
     topic_arn = None
     if settings.alert_topic_arn:
         sns = boto3.client("sns", region_name=settings.region, endpoint_url=settings.sns_endpoint)

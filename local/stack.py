@@ -101,7 +101,7 @@ class LocalStack:
     api_port: int = DEFAULT_API_PORT
     stage: str = "dev"
     extra_env: dict[str, str] = field(default_factory=dict)
-    background: tuple[str, ...] = ("local.stream_pump", "local.scheduler")
+    background: tuple[str, ...] = ("local.stream_pump", "local.lake_pump", "local.scheduler")
     log_dir: Path | None = None
     processes: list[tuple[str, subprocess.Popen]] = field(default_factory=list)
     _logs: list[IO[bytes]] = field(default_factory=list)

@@ -92,14 +92,16 @@ class StreamReader:
         return total
 
 
-def main() -> int:
+def pump(process: Callable[[dict[str, Any]], tuple[dict[str, Any], Any]], name: str) -> int:
+    """Poll the events table's stream forever, handing each batch to ``process`` (a consumer's
+    ``process_batch``: Lambda response and report). Each consumer runs as its own pump, with its
+    own shard positions, as each has its own event source mapping on AWS."""
     import boto3
 
     from chalicelib.config import get_settings
-    from chalicelib.jobs.stream import BatchReport, process_batch
     from chalicelib.store.models import RawEvent
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s stream_pump %(message)s")
+    logging.basicConfig(level=logging.INFO, format=f"%(asctime)s {name} %(message)s")
     settings = get_settings()
     endpoint = os.environ.get("DYNAMODB_ENDPOINT") or settings.dynamodb_endpoint
     dynamodb = boto3.client("dynamodb", region_name=settings.region, endpoint_url=endpoint)
@@ -119,11 +121,11 @@ def main() -> int:
         except Exception as exc:  # the table may not exist yet while the stack starts
             log.info("waiting for the events table: %s", exc)
             time.sleep(1)
-    last = BatchReport()
+    last: Any = None
 
     def handle(event: dict[str, Any]) -> dict[str, Any]:
         nonlocal last
-        response, last = process_batch(event)
+        response, last = process(event)
         return response
 
     interval = float(os.environ.get("STREAM_PUMP_INTERVAL", "1.0"))
@@ -135,17 +137,17 @@ def main() -> int:
             log.exception("poll failed; retrying")
             got = 0
         if got:
-            log.info(
-                "records=%d total=%d redelivered=%d last_items_written=%d",
-                got,
-                reader.delivered,
-                reader.redelivered,
-                last.items_written,
-            )
+            log.info("records=%d total=%d redelivered=%d last=%s", got, reader.delivered, reader.redelivered, last)
         else:
             time.sleep(interval)
     log.info("stopped after %d records", reader.delivered if reader else 0)
     return 0
+
+
+def main() -> int:
+    from chalicelib.jobs.stream import process_batch
+
+    return pump(process_batch, "stream_pump")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ os.environ.update(
         "STAGE": "test",
         "TABLE_PREFIX": "bilten-test-",
         "EXPORT_BUCKET": "bilten-test-exports",
+        "LAKE_BUCKET": "bilten-test-lake",
         "JWT_SECRET": "test-jwt-secret-0123456789abcdef-0123456789",
         "IP_HASH_SECRET": "test-ip-hash-key-0123456789abcdef-0123",
         "RATE_LIMIT_REQUESTS": "1000",

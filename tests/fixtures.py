@@ -15,10 +15,11 @@ moto_patches.install()  # the same DynamoDB emulator as the local stack's moto s
 
 @pytest.fixture
 def aws() -> Iterator[None]:
-    from chalicelib.store import catalog
+    from chalicelib.store import catalog, lake
 
     with mock_aws():
         dynamo.reset_client()
+        lake.reset()
         catalog.forget()
         from chalicelib.store.tables import create_tables
 

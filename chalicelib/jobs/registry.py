@@ -93,5 +93,12 @@ JOBS: dict[str, Job] = {
             60,
             "carry running export jobs on from their checkpoints",
         ),
+        Job(
+            "lake-compaction",
+            "lake_compaction",
+            "chalicelib.jobs.lake_compaction",
+            3600,
+            "rewrite the small objects of closed lake days into one per day",
+        ),
     )
 }

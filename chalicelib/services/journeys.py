@@ -99,7 +99,26 @@ def funnel(
     mode: str,
     filters: dict[str, str],
 ) -> list[dict]:
-    """Units (users, else sessions) reaching each step in order within ``window`` of their first step."""
+    """Units (users, else sessions) reaching each step in order within ``window`` of their first step.
+
+    ``FUNNEL_SOURCE=lake`` answers from the event lake (imported lazily: the engine stays off the
+    ingest path); the default reads the steps' raw DynamoDB partitions."""
+    if get_settings().funnel_source == "lake":
+        from chalicelib.services import lake_funnel
+
+        return lake_funnel.funnel(steps, start, end, window, mode, filters, FILTER_ATTRIBUTES)
+    return dynamo_funnel(steps, start, end, window, mode, filters)
+
+
+def dynamo_funnel(
+    steps: list[FunnelStep],
+    start: datetime,
+    end: datetime,
+    window: timedelta,
+    mode: str,
+    filters: dict[str, str],
+) -> list[dict]:
+    """The funnel from the steps' raw DynamoDB partitions (or the user's index partition)."""
     events = []
     for event in _funnel_events(steps, start, end, filters.get("userId")):
         if any(event.get(FILTER_ATTRIBUTES[key]) != value for key, value in filters.items()):

@@ -139,6 +139,7 @@ def test_every_registry_job_is_exactly_one_schedule_of_the_app_and_vice_versa() 
             "monitors",
             "anomaly_detection",
             "export_jobs",
+            "lake_compaction",
         ]
     )
 
