@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice import Blueprint, Response
 
-from chalicelib.api.auth import ADMIN_OR_SELF, READERS_OR_SELF, allows, jwt_auth
+from chalicelib.api.auth import ADMIN_OR_SELF, allows, jwt_auth
 from chalicelib.api.responses import ValidationFailed, api_view, success
 from chalicelib.schemas import FieldError
 from chalicelib.services import privacy
@@ -30,8 +30,8 @@ def delete_user(user_id: str) -> Response:
 
 @bp.route("/user/{user_id}/data", methods=["GET"], authorizer=jwt_auth)
 @api_view
-@allows(READERS_OR_SELF)
+@allows(ADMIN_OR_SELF)
 def export_user(user_id: str) -> Response:
     user_id = _user_id(user_id)
-    READERS_OR_SELF.check(bp.current_request, user_id)
+    ADMIN_OR_SELF.check(bp.current_request, user_id)
     return success(privacy.export_user(user_id), "User data export")
