@@ -68,7 +68,9 @@ class PageLog:
 
 @pytest.fixture
 def browser_context(chromium: Any) -> Iterator[tuple[Any, PageLog]]:
-    context = chromium.new_context(user_agent=DESKTOP_UA, viewport={"width": 1280, "height": 800})
+    # Playwright's wait_for_function evaluates strings, which the pages' CSP (script-src 'self') refuses;
+    # the CSP itself is asserted on the response headers in tests/integration/test_ingest_hardening.py.
+    context = chromium.new_context(user_agent=DESKTOP_UA, viewport={"width": 1280, "height": 800}, bypass_csp=True)
     context.set_default_timeout(15_000)
     log = PageLog()
     context.on("page", log.attach)
